@@ -1,0 +1,1 @@
+#include "AugurKernelsC.h"

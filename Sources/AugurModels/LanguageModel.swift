@@ -1,0 +1,64 @@
+import AugurGGUF
+
+/// Which rows of a forward batch need logits. Logits of a row cost a pass over the output layer
+/// (vocab × hidden), so prefill asks only for the last one.
+public enum LogitRows: Sendable, Equatable {
+    case all
+    case last
+    case none
+}
+
+/// Logits for some rows of a forward batch: `rowCount × vocabSize` floats, row-major.
+public struct Logits: Sendable {
+    public var rowCount: Int
+    public var vocabSize: Int
+    public var values: [Float]
+
+    public init(rowCount: Int, vocabSize: Int, values: [Float]) {
+        precondition(values.count == rowCount * vocabSize)
+        self.rowCount = rowCount
+        self.vocabSize = vocabSize
+        self.values = values
+    }
+
+    /// Logits of row `i` (0-based among the returned rows).
+    public func row(_ i: Int) -> ArraySlice<Float> {
+        values[(i * vocabSize)..<((i + 1) * vocabSize)]
+    }
+}
+
+/// Errors of a forward pass.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    /// The KV cache holds `used` of `capacity` positions and cannot take `requested` more.
+    case contextFull(capacity: Int, used: Int, requested: Int)
+    case tokenOutOfRange(token: Int32, vocabSize: Int)
+    case unsupportedArchitecture(String)
+    case badConfig(String)
+    case emptyBatch
+
+    public var description: String {
+        switch self {
+        case .contextFull(let c, let u, let r): return "context full: KV cache holds \(u) of \(c) positions, cannot add \(r) more"
+        case .tokenOutOfRange(let t, let v): return "token id \(t) is outside the vocabulary (size \(v))"
+        case .unsupportedArchitecture(let a): return "unsupported model architecture '\(a)' (supported: qwen2, llama)"
+        case .badConfig(let m): return "invalid model configuration: \(m)"
+        case .emptyBatch: return "forward called with no tokens"
+        }
+    }
+}
+
+/// A causal language model that can score a batch of tokens in one forward pass.
+///
+/// Prefill, decode and (later) speculative verification are the same call: `tokens[i]` sits at
+/// position `cache.count + i`, sees every cached position and the batch tokens before it, and its
+/// K/V are appended to `cache`. Implementations are not thread-safe; use one per task.
+public protocol LanguageModel: AnyObject {
+    var config: ModelConfig { get }
+
+    /// A KV cache able to hold `capacity` positions (allocated once, f16 by default).
+    func makeCache(capacity: Int) -> KVCache
+
+    /// Runs `tokens` after what `cache` holds and returns the logits of `rows`.
+    /// - Throws: `ModelError.contextFull` (cache unchanged), `.tokenOutOfRange`, `.emptyBatch`.
+    func forward(_ tokens: [Int32], cache: KVCache, rows: LogitRows) throws -> Logits
+}

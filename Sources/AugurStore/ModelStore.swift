@@ -113,6 +113,14 @@ public struct ModelStore {
         guard let spec = ModelRegistry.spec(named: name) else {
             throw ModelStoreError.unknownModel(name: name, known: ModelRegistry.names)
         }
+        return try pull(spec, force: force, progress: progress)
+    }
+
+    /// Pulls the model `spec` describes (any spec, not only registry entries): see `pull(_:force:progress:)`.
+    @discardableResult
+    public func pull(_ spec: ModelSpec, force: Bool = false,
+                     progress: (PullProgress) -> Void = { _ in }) throws -> String {
+        let name = spec.name
         let final = path(for: name)
         func done(_ phase: PullProgress.Phase) {
             progress(PullProgress(model: name, phase: phase, part: 0, partCount: spec.parts.count,

@@ -2,4 +2,59 @@
 #define AUGUR_KERNELS_C_H
 #include <stdint.h>
 #include <stddef.h>
+
+// AVX2 kernels for quantized matrix products (see Sources/AugurKernels/Matmul.swift for the
+// contract). Every kernel here has a scalar Swift twin in MatmulReference*.swift that computes the
+// bit-identical result: integer block sums are exact, and the float combination follows the
+// canonical order documented in MatmulReference.swift.
+
+/// Activations of M rows quantized to 8 bits, as produced by augur_quantize_q8_32 / _q8_256.
+/// Row m of each array starts at `m * <array>Stride` elements.
+typedef struct {
+    const int8_t *qs;       ///< quantized values, [M][qsStride], qsStride >= K
+    const float *d;         ///< one scale per block (32 or 256 values), [M][dStride]
+    const int32_t *sums;    ///< 32-blocks only: sum of each block's qs, [M][dStride]
+    const int16_t *bsums;   ///< 256-blocks only: sum of each 16 consecutive qs, [M][bsumStride]
+    int qsStride;
+    int dStride;            ///< >= number of blocks rounded up to a multiple of 8; padding is 0
+    int bsumStride;
+} augur_act;
+
+/// Quantizes one row of K floats (K % 32 == 0) to 32-element blocks: d[b] = amax/127,
+/// qs = round-to-nearest-even(x * (127/amax)), sums[b] = Σ qs of block b. Writes d and sums
+/// up to `nbPad` blocks (extra entries are zero).
+void augur_quantize_q8_32(const float *x, int K, int8_t *qs, float *d, int32_t *sums, int nbPad);
+
+/// Quantizes one row of K floats (K % 256 == 0) to 256-element blocks (llama.cpp Q8_K style, but
+/// with a float scale d = amax/127), bsums = Σ qs of each 16 consecutive elements.
+void augur_quantize_q8_256(const float *x, int K, int8_t *qs, float *d, int16_t *bsums);
+
+/// y[m * ldy + r] = Σ_k W[r][k] · x[m][k] for r in [rowBegin, rowEnd), m < M (M <= 64).
+/// `w` is the start of row 0, `rowBytes` the stored bytes per row, K the row length in elements.
+void augur_mm_q4_0(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                   const augur_act *a, int M, float *y, int ldy);
+void augur_mm_q4_1(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                   const augur_act *a, int M, float *y, int ldy);
+void augur_mm_q5_0(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                   const augur_act *a, int M, float *y, int ldy);
+void augur_mm_q8_0(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                   const augur_act *a, int M, float *y, int ldy);
+void augur_mm_q4_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                   const augur_act *a, int M, float *y, int ldy);
+void augur_mm_q5_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                   const augur_act *a, int M, float *y, int ldy);
+void augur_mm_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                   const augur_act *a, int M, float *y, int ldy);
+
+/// Float-weight products: x is M × K fp32 (row stride ldx), `scratch` holds K floats (used to
+/// widen one F16/BF16 row once for all M rows). `type`: 0 = F32, 1 = F16, 30 = BF16 (ggml ids).
+void augur_mm_float(int type, const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                    const float *x, int ldx, int M, float *y, int ldy, float *scratch);
+
+/// Reads `bytes` bytes (a multiple of 256) and returns a checksum, for bandwidth measurement.
+uint64_t augur_stream_read(const void *p, size_t bytes);
+
+/// Atomic fetch-and-add used to hand out row chunks to worker threads.
+int augur_atomic_fetch_add(int *p, int v);
+
 #endif

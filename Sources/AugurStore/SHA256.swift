@@ -38,9 +38,10 @@ public struct SHA256: Sendable {
             pending.withUnsafeBytes { compress($0.baseAddress!) }
             pending.removeAll(keepingCapacity: true)
         }
-        while bytes.count - offset >= 64 {
-            compress(bytes.baseAddress! + offset)
-            offset += 64
+        let blocks = (bytes.count - offset) / 64
+        if blocks > 0 {
+            compress(blocks: bytes.baseAddress! + offset, count: blocks)
+            offset += blocks * 64
         }
         if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
     }
@@ -78,39 +79,40 @@ public struct SHA256: Sendable {
         return h.finalize()
     }
 
-    /// Processes one 64-byte block at `p` (FIPS 180-4, 6.2.2).
-    private mutating func compress(_ p: UnsafeRawPointer) {
-        var w = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
-                 UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
-        // The 16-word rolling message schedule, kept in a tuple so it stays in registers/stack.
-        withUnsafeMutableBytes(of: &w) { raw in
-            let ws = raw.bindMemory(to: UInt32.self)
-            for i in 0..<16 { ws[i] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
-            var a = state.0, b = state.1, c = state.2, d = state.3
-            var e = state.4, f = state.5, g = state.6, h = state.7
-            for t in 0..<64 {
-                let wt: UInt32
-                if t < 16 {
-                    wt = ws[t]
-                } else {
-                    let w15 = ws[(t - 15) & 15], w2 = ws[(t - 2) & 15]
-                    let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
-                    let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
-                    wt = ws[t & 15] &+ s0 &+ ws[(t - 7) & 15] &+ s1
-                    ws[t & 15] = wt
+    /// Processes one 64-byte block at `p`.
+    private mutating func compress(_ p: UnsafeRawPointer) { compress(blocks: p, count: 1) }
+
+    /// Processes `count` consecutive 64-byte blocks at `p` (FIPS 180-4, 6.2.2).
+    private mutating func compress(blocks p: UnsafeRawPointer, count: Int) {
+        var (h0, h1, h2, h3, h4, h5, h6, h7) = state
+        sha256K.withUnsafeBufferPointer { kp in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                let k = kp.baseAddress!
+                for block in 0..<count {
+                    let base = p + block * 64
+                    for i in 0..<16 { w[i] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
+                    for t in 16..<64 {
+                        let w15 = w[t - 15], w2 = w[t - 2]
+                        let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
+                        let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
+                        w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+                    }
+                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
+                    for t in 0..<64 {
+                        let bigS1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                        let ch = (e & f) ^ (~e & g)
+                        let t1 = h &+ bigS1 &+ ch &+ k[t] &+ w[t]
+                        let bigS0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                        let maj = (a & b) ^ (a & c) ^ (b & c)
+                        h = g; g = f; f = e; e = d &+ t1
+                        d = c; c = b; b = a; a = t1 &+ bigS0 &+ maj
+                    }
+                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
+                    h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
                 }
-                let bigS1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                let ch = (e & f) ^ (~e & g)
-                let t1 = h &+ bigS1 &+ ch &+ sha256K[t] &+ wt
-                let bigS0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                let maj = (a & b) ^ (a & c) ^ (b & c)
-                let t2 = bigS0 &+ maj
-                h = g; g = f; f = e; e = d &+ t1
-                d = c; c = b; b = a; a = t1 &+ t2
             }
-            state.0 &+= a; state.1 &+= b; state.2 &+= c; state.3 &+= d
-            state.4 &+= e; state.5 &+= f; state.6 &+= g; state.7 &+= h
         }
+        state = (h0, h1, h2, h3, h4, h5, h6, h7)
     }
 }
 
@@ -138,6 +140,6 @@ private let sha256K: [UInt32] = [
     0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
     0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
     0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cc5, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3ca, 0xc67178f2,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]

@@ -15,6 +15,10 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     case badDimensions(tensor: String, dims: [UInt64])
     case tensorOutOfBounds(tensor: String, end: Int, fileSize: Int)
     case duplicateTensor(String)
+    /// A metadata key appears more than once.
+    case duplicateKey(String)
+    /// A tensor's data offset is not a multiple of the file's alignment.
+    case misalignedTensor(tensor: String, offset: UInt64, alignment: Int)
     case missingTensor(String)
     case missingMetadata(String)
     case wrongMetadataType(key: String, expected: String)
@@ -35,6 +39,8 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
         case .badDimensions(let name, let dims): return "tensor '\(name)' has invalid dimensions \(dims)"
         case .tensorOutOfBounds(let name, let end, let size): return "tensor '\(name)' ends at byte \(end), past the end of the file (\(size) bytes)"
         case .duplicateTensor(let name): return "tensor '\(name)' appears twice"
+        case .duplicateKey(let key): return "metadata key '\(key)' appears twice"
+        case .misalignedTensor(let name, let offset, let a): return "tensor '\(name)' has data offset \(offset), not a multiple of the alignment \(a)"
         case .missingTensor(let name): return "model file has no tensor '\(name)'"
         case .missingMetadata(let key): return "model file has no metadata key '\(key)'"
         case .wrongMetadataType(let key, let expected): return "metadata key '\(key)' is not \(expected)"

@@ -45,15 +45,19 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// Maps and parses the file at `path`.
     /// - Throws: `GGUFError` naming what is wrong (cannot open, bad magic, version, truncation,
-    ///   absurd counts, unknown or unsupported tensor types, tensors past the end of the file).
+    ///   absurd counts or lengths, unknown value or tensor types, bad alignment, duplicate keys or
+    ///   tensors, misaligned tensors, tensors past the end of the file). Tensor types Augur cannot
+    ///   compute with are accepted here and rejected by `WeightMatrix`.
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO must not hang; it is rejected below as not a regular file.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw GGUFError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw GGUFError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw GGUFError.cannotOpen(path: path, reason: "is a directory") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw GGUFError.cannotOpen(path: path, reason: "not a regular file") }
         let size = Int(st.st_size)
         fileSize = size
         var mapped: UnsafeMutableRawPointer? = nil

@@ -31,7 +31,9 @@ struct GGUFParser {
         for _ in 0..<kvCount {
             let key = try readString()
             let rawType: UInt32 = try read("type of '\(key)'")
-            metadata[key] = try readValue(type: rawType, key: key, depth: 0)
+            let value = try readValue(type: rawType, key: key, depth: 0)
+            // ggml (gguf.cpp) rejects repeated keys; silently keeping one would hide a broken file.
+            guard metadata.updateValue(value, forKey: key) == nil else { throw GGUFError.duplicateKey(key) }
         }
 
         var alignment = 32
@@ -43,7 +45,8 @@ struct GGUFParser {
         }
 
         var raw: [(String, [Int], GGMLType, UInt64)] = []
-        raw.reserveCapacity(Int(tensorCount))
+        // The count is only bounded by the file size; reserve a little and let real entries grow it.
+        raw.reserveCapacity(Int(min(tensorCount, 4096)))
         var seen = Set<String>()
         for _ in 0..<tensorCount {
             let name = try readString()
@@ -63,6 +66,10 @@ struct GGUFParser {
             }
             guard dims[0] % UInt64(type.blockSize) == 0 else { throw GGUFError.badDimensions(tensor: name, dims: dims) }
             guard seen.insert(name).inserted else { throw GGUFError.duplicateTensor(name) }
+            // GGUF spec: every tensor's data starts at a multiple of the alignment (ggml rejects others).
+            guard offset % UInt64(alignment) == 0 else {
+                throw GGUFError.misalignedTensor(tensor: name, offset: offset, alignment: alignment)
+            }
             raw.append((name, dims.map { Int($0) }, type, offset))
         }
 
@@ -100,11 +107,9 @@ struct GGUFParser {
         let n = Int(len)
         let slice = UnsafeRawBufferPointer(rebasing: bytes[pos..<(pos + n)])
         pos += n
-        guard let s = String(validating: slice.bindMemory(to: UInt8.self), as: UTF8.self) else {
-            // Some vocabularies hold byte tokens that are not valid UTF-8; keep them losslessly decodable.
-            return String(decoding: slice, as: UTF8.self)
-        }
-        return s
+        // Not validated: a few vocabularies hold tokens that are not valid UTF-8; such bytes are
+        // decoded with U+FFFD replacement characters instead of rejecting the whole file.
+        return String(decoding: slice, as: UTF8.self)
     }
 
     mutating func readValue(type: UInt32, key: String, depth: Int) throws -> GGUFValue {
@@ -123,17 +128,31 @@ struct GGUFParser {
         case 9:
             guard depth < 4 else { throw GGUFError.absurdCount(what: "array nesting of '\(key)'", value: UInt64(depth)) }
             let elemType: UInt32 = try read("array type of '\(key)'")
+            guard let elemSize = Self.minimumSize(ofValueType: elemType) else { throw GGUFError.unknownValueType(elemType, key: key) }
             let count: UInt64 = try read("array length of '\(key)'")
-            // The smallest element is one byte: more elements than remaining bytes cannot be real.
-            guard count <= UInt64(bytes.count - pos) else { throw GGUFError.absurdCount(what: "array length of '\(key)'", value: count) }
+            // More elements than the remaining bytes could hold cannot be real.
+            guard count <= UInt64(bytes.count - pos) / elemSize else { throw GGUFError.absurdCount(what: "array length of '\(key)'", value: count) }
             var values: [GGUFValue] = []
-            values.reserveCapacity(Int(count))
+            values.reserveCapacity(Int(min(count, 1 << 16)))
             for _ in 0..<count { values.append(try readValue(type: elemType, key: key, depth: depth + 1)) }
             return .array(values)
         case 10: return .uint64(try read(key))
         case 11: return .int64(try read(key))
         case 12: return .float64(Double(bitPattern: try read(key)))
         default: throw GGUFError.unknownValueType(type, key: key)
+        }
+    }
+
+    /// Fewest bytes one value of metadata type `type` occupies (strings: their length field;
+    /// arrays: element type and count), or nil for an unknown type.
+    static func minimumSize(ofValueType type: UInt32) -> UInt64? {
+        switch type {
+        case 0, 1, 7: return 1
+        case 2, 3: return 2
+        case 4, 5, 6: return 4
+        case 8, 10, 11, 12: return 8
+        case 9: return 12
+        default: return nil
         }
     }
 }

@@ -32,6 +32,14 @@ public struct GGUFWriter {
         public var typeCode: UInt32
         public var data: [UInt8]
         public var offset: UInt64?
+
+        public init(name: String, dimensions: [UInt64], typeCode: UInt32, data: [UInt8], offset: UInt64? = nil) {
+            self.name = name
+            self.dimensions = dimensions
+            self.typeCode = typeCode
+            self.data = data
+            self.offset = offset
+        }
     }
 
     /// Where the sections of `bytes()` start, for tests that cut or patch a file.

@@ -140,7 +140,7 @@ public struct ModelStore {
         // Another process may have finished this model just before we took the lock: check again.
         if !force, fileSize(final) == spec.size { done(.alreadyCached); return final }
 
-        let work = NSTemporaryDirectory() + "/augur-pull-\(name)-\(UUID().uuidString)"
+        let work = temporaryDirectory + "/augur-pull-\(name)-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: work) }
         var hasher = SHA256()
         var joined: Int64 = 0
@@ -184,6 +184,13 @@ public struct ModelStore {
         done(.finished)
         return final
     }
+}
+
+/// The system temporary directory without a trailing slash.
+var temporaryDirectory: String {
+    var t = NSTemporaryDirectory()
+    while t.count > 1 && t.hasSuffix("/") { t.removeLast() }
+    return t
 }
 
 /// Size of the regular file at `path`, or nil when there is none.

@@ -75,7 +75,9 @@ final class ModelStoreTests: XCTestCase {
         // the hash, which must surface as the error.
         try fakeCached(ModelRegistry.smolLM2, size: 10)
         let part = ModelRegistry.smolLM2.parts[0]
-        let store = ModelStore(directory: dir.path, source: FakePartSource([part.package: [UInt8](repeating: 1, count: Int(part.size))]))
+        let source = FakePartSource([part.package: [UInt8](repeating: 1, count: Int(part.size))])
+        source.chunk = 1 << 20
+        let store = ModelStore(directory: dir.path, source: source)
         XCTAssertFalse(store.isCached(ModelRegistry.smolLM2.name))
         XCTAssertThrowsError(try store.resolve(ModelRegistry.smolLM2.name, pullIfMissing: true)) {
             guard case ModelStoreError.hashMismatch = $0 else { return XCTFail("\($0)") }
@@ -95,7 +97,9 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertEqual(rows[3].size, 2048)
         XCTAssertEqual(store.cachedModels().map(\.name), ["qwen2.5-coder-0.5b-instruct", "smollm2-135m-instruct", "zeta"])
         let text = store.listingText()
-        XCTAssertTrue(text.contains("smollm2-135m-instruct  93.8 MiB   cached"), text)
+        let smolRow = text.split(separator: "\n").first { $0.hasPrefix("smollm2") }.map { $0.split(separator: " ").joined(separator: " ") }
+        XCTAssertEqual(smolRow, "smollm2-135m-instruct 93.8 MiB cached SmolLM2-135M-Instruct Q4_1 (small, for tests)", text)
+        XCTAssertTrue(text.hasPrefix("NAME "))
         XCTAssertTrue(text.hasSuffix("cache: \(dir.path)"))
     }
 

@@ -1,0 +1,44 @@
+import AugurModels
+import AugurSampling
+
+/// One step of the decode loop: extends a sequence by one or more tokens.
+///
+/// This is the seam for speculative decoding: plain decoding (`SingleTokenStep`) runs the model on
+/// the last token and samples one; a draft-and-verify step proposes several tokens, verifies them in
+/// one forward and returns the accepted ones plus a corrected or bonus token. The generator does not
+/// care which: it only consumes the returned tokens in order.
+///
+/// Invariant on entry and on return: the cache holds every token of the sequence except the last
+/// (the newest token has been sampled but not yet run through the model).
+public protocol DecodeStep: AnyObject {
+    /// Extends `sequence`.
+    /// - Parameters:
+    ///   - sequence: all tokens so far (prompt and generated), oldest first; `cache.count == sequence.count - 1`.
+    ///   - cache: the KV cache; the caller guarantees room for at least one more position. A step
+    ///     that runs more positions must stay within `cache.capacity` itself.
+    ///   - sampler: draws tokens (its history is `sequence`); also the RNG of acceptance tests.
+    ///   - limit: the most tokens the caller will use (≥ 1); returning more wastes work.
+    /// - Returns: 1…`limit` new tokens. Afterwards the cache holds `sequence` plus all returned
+    ///   tokens but the last.
+    /// - Throws: model and sampling errors.
+    func advance(sequence: [Int32], cache: KVCache, sampler: Sampler, limit: Int) throws -> [Int32]
+}
+
+/// Plain autoregressive decoding: one forward of one token, one sampled token per step.
+public final class SingleTokenStep: DecodeStep {
+    public let model: LanguageModel
+
+    public init(model: LanguageModel) {
+        self.model = model
+    }
+
+    public func advance(sequence: [Int32], cache: KVCache, sampler: Sampler, limit: Int) throws -> [Int32] {
+        guard let last = sequence.last else { throw GenerationError.emptyPrompt }
+        let logits = try model.forward([last], cache: cache, rows: .last)
+        let next = try logits.values.withUnsafeBufferPointer {
+            try sampler.sample(logits: $0, history: sequence)
+        }
+        sampler.accept(next.token)
+        return [next.token]
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import AugurEngine
+import Foundation
+
+/// `augur generate`: one prompt in, streamed text out, a stats line on stderr.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate a reply to a prompt (from the argument, -f FILE, or standard input).",
+        discussion: """
+            By default the prompt is a user message in the model's chat template (Qwen adds its default \
+            system prompt unless --system is given); --raw sends the text as is. Decoding is greedy and stops \
+            at an end-of-turn token, a --stop string, --max-tokens (512) or a full context (--ctx, 4096). \
+            The text goes to standard output as it is generated; one stats line goes to standard error.
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var sampling: SamplingOptions
+
+    @Option(help: "System message (default: the template's own, if any).")
+    var system: String?
+
+    @Flag(help: "Send the prompt text without the chat template.")
+    var raw = false
+
+    @Option(name: .customShort("f"), help: ArgumentHelp("Read the prompt from this file.", valueName: "file"))
+    var file: String?
+
+    @Argument(help: "The prompt (default: -f FILE, else standard input).")
+    var prompt: String?
+
+    func validate() throws {
+        if prompt != nil && file != nil { throw ValidationError("give the prompt either as an argument or with -f, not both") }
+        if raw && system != nil { throw ValidationError("--system has no effect with --raw") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let text = try readPrompt()
+            let loaded = try modelOptions.load()
+            let ids = try loaded.promptTokens(text, system: system, raw: raw)
+            let cache = loaded.model.makeCache(capacity: modelOptions.ctx)
+            let result = try loaded.makeGenerator().generate(prompt: ids, cache: cache, parameters: sampling.parameters,
+                                                             onText: writeOut)
+            if isatty(1) != 0 && !result.text.hasSuffix("\n") { writeOut("\n") }
+            printError(result.stats.summary)
+        }
+    }
+
+    private func readPrompt() throws -> String {
+        let text: String
+        if let p = prompt {
+            text = p
+        } else if let f = file {
+            guard let data = FileManager.default.contents(atPath: f) else {
+                throw ValidationError("cannot read prompt file \(f)")
+            }
+            text = String(decoding: data, as: UTF8.self)
+        } else {
+            if isatty(0) != 0 { printError("reading the prompt from standard input (end with Ctrl-D)…") }
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        // A file or a pipe usually ends in a newline that is not part of a chat message.
+        return raw ? text : String(text.reversed().drop { $0.isNewline }.reversed())
+    }
+}

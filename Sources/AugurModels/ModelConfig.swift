@@ -1,12 +1,8 @@
 import AugurGGUF
+import AugurKernels
 
-/// How RoPE pairs the dimensions of a head.
-public enum RopeLayout: String, Sendable, Codable {
-    /// Pairs (2i, 2i+1): llama GGUFs (their Q/K weights are permuted at conversion for this).
-    case adjacentPairs
-    /// Pairs (i, i + d/2): qwen2 ("NEOX" style in ggml).
-    case halfSplit
-}
+/// How RoPE pairs the dimensions of a head (defined next to the RoPE kernel).
+public typealias RopeLayout = AugurKernels.RopeLayout
 
 /// Hyper-parameters of a decoder-only transformer, read from GGUF metadata
 /// (`<arch>.block_count`, `<arch>.embedding_length`, … per the GGUF spec's LLM section).

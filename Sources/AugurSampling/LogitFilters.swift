@@ -119,7 +119,7 @@ public enum LogitFilters {
         guard p < 1, candidates.count > 1 else { return candidates }
         let maxL = candidates.logits[0]
         var z = 0.0
-        for l in candidates.logits { z += exp(Double(l - maxL)) }
+        for l in candidates.logits { z += Double(expf(l - maxL)) }
         return nucleusPrefix(candidates, p: p, maxLogit: maxL, normalizer: z)
     }
 
@@ -129,7 +129,7 @@ public enum LogitFilters {
         var cumulative = 0.0
         var keep = sorted.count
         for i in 0..<sorted.count {
-            cumulative += exp(Double(sorted.logits[i] - maxLogit)) / normalizer
+            cumulative += Double(expf(sorted.logits[i] - maxLogit)) / normalizer
             if cumulative >= Double(p) { keep = i + 1; break }
         }
         return TokenCandidates(ids: Array(sorted.ids[..<keep]), logits: Array(sorted.logits[..<keep]))
@@ -142,7 +142,7 @@ public enum LogitFilters {
         guard let best = argmax(logits) else { return TokenCandidates(ids: [], logits: []) }
         let maxL = logits[Int(best)]
         var z = 0.0
-        for l in logits where viable(l) { z += exp(Double(l - maxL)) }
+        for l in logits where viable(l) { z += Double(expf(l - maxL)) }
         for relative in [1e-3, 1e-6, 1e-9, 0] {
             let cutoff = relative > 0 ? Double(maxL) + log(relative) : -Double.infinity
             var kept = TokenCandidates(ids: [], logits: [])
@@ -150,7 +150,7 @@ public enum LogitFilters {
             for i in 0..<logits.count where viable(logits[i]) && Double(logits[i]) >= cutoff {
                 kept.ids.append(Int32(i))
                 kept.logits.append(logits[i])
-                mass += exp(Double(logits[i] - maxL)) / z
+                mass += Double(expf(logits[i] - maxL)) / z
             }
             if mass >= Double(p) || relative == 0 {
                 // Probabilities stay relative to the whole vocabulary (normaliser z), not to `kept`.
@@ -173,6 +173,18 @@ public enum LogitFilters {
         return out
     }
 
+    /// Min-p over a whole logit vector: the ids (ascending) with logit ≥ max logit + ln(`minP`).
+    public static func minP(_ logits: UnsafeBufferPointer<Float>, minP: Float) -> TokenCandidates {
+        guard let best = argmax(logits) else { return TokenCandidates(ids: [], logits: []) }
+        let cutoff = Double(logits[Int(best)]) + log(Double(minP))
+        var out = TokenCandidates(ids: [], logits: [])
+        for i in 0..<logits.count where Double(logits[i]) >= cutoff {
+            out.ids.append(Int32(i))
+            out.logits.append(logits[i])
+        }
+        return out
+    }
+
     /// softmax(logit / temperature) over `candidates`, as a sparse distribution (ids ascending).
     /// `temperature` must be > 0.
     public static func softmax(_ candidates: TokenCandidates, temperature: Float, vocabularySize: Int) -> TokenDistribution {
@@ -185,19 +197,27 @@ public enum LogitFilters {
 
     /// softmax(logit / temperature) over a whole logit vector, dense (non-viable ids get 0).
     public static func softmax(_ logits: UnsafeBufferPointer<Float>, temperature: Float) -> TokenDistribution {
-        TokenDistribution(dense: normalizedExp(Array(logits), temperature: temperature))
+        TokenDistribution(dense: normalizedExp(logits, temperature: temperature))
     }
 
-    /// exp((l − max) / T) normalised to sum 1; non-viable logits give 0.
     static func normalizedExp(_ logits: [Float], temperature: Float) -> [Float] {
-        guard let maxL = logits.filter(viable).max() else { return [Float](repeating: 0, count: logits.count) }
+        logits.withUnsafeBufferPointer { normalizedExp($0, temperature: temperature) }
+    }
+
+    /// exp((l − max) / T) normalised to sum 1 (sum accumulated in Double); non-viable logits give 0.
+    static func normalizedExp(_ logits: UnsafeBufferPointer<Float>, temperature: Float) -> [Float] {
+        guard let best = argmax(logits) else { return [Float](repeating: 0, count: logits.count) }
+        let maxL = logits[Int(best)]
         let invT = 1 / temperature
-        var out = [Float](repeating: 0, count: logits.count)
         var sum = 0.0
-        for i in 0..<logits.count where viable(logits[i]) {
-            let e = expf((logits[i] - maxL) * invT)
-            out[i] = e
-            sum += Double(e)
+        var out = [Float](unsafeUninitializedCapacity: logits.count) { buf, n in
+            for i in 0..<logits.count {
+                let l = logits[i]
+                let e: Float = viable(l) ? expf((l - maxL) * invT) : 0
+                buf[i] = e
+                sum += Double(e)
+            }
+            n = logits.count
         }
         let scale = Float(1 / sum)
         for i in 0..<out.count { out[i] *= scale }

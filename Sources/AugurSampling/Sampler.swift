@@ -62,7 +62,7 @@ public final class Sampler {
                 candidates = candidates.map { LogitFilters.topP(sorted: $0, p: p.topP) } ?? LogitFilters.topP(view, p: p.topP)
             }
             if p.minP > 0 {
-                candidates = LogitFilters.minP(candidates ?? LogitFilters.allCandidates(view), minP: p.minP)
+                candidates = candidates.map { LogitFilters.minP($0, minP: p.minP) } ?? LogitFilters.minP(view, minP: p.minP)
             }
             if let c = candidates {
                 return LogitFilters.softmax(c, temperature: p.temperature, vocabularySize: n)

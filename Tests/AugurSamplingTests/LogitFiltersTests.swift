@@ -84,6 +84,14 @@ final class LogitFiltersTests: XCTestCase {
         XCTAssertEqual(LogitFilters.minP(c, minP: 0.5).ids, [1, 3], "p ≥ 0.25, order kept")
         XCTAssertEqual(LogitFilters.minP(c, minP: 1).ids, [1])
         XCTAssertEqual(LogitFilters.minP(c, minP: 0).ids, [0, 1, 2, 3])
+        // The whole-vocabulary variant agrees with the candidate variant.
+        var rng = Xoshiro256StarStar(seed: 2)
+        let l = (0..<3000).map { _ in Float(rng.nextDouble() * 10) } + [-.infinity, .nan]
+        for m: Float in [0.01, 0.2, 0.9] {
+            let dense = l.withUnsafeBufferPointer { LogitFilters.minP($0, minP: m) }
+            XCTAssertEqual(dense, LogitFilters.minP(l.withUnsafeBufferPointer { LogitFilters.allCandidates($0) }, minP: m))
+            XCTAssertFalse(dense.ids.isEmpty)
+        }
     }
 
     func testTemperatureSoftmax() {

@@ -82,6 +82,28 @@ final class SamplerTests: XCTestCase {
         XCTAssertNotEqual(try run(42), try run(43))
     }
 
+    /// Cost per token at Qwen's vocabulary size (151,936); printed for the record, bounded loosely.
+    func testCostAtRealVocabularySize() throws {
+        var rng = Xoshiro256StarStar(seed: 1)
+        var big = (0..<151_936).map { _ in Float((rng.nextDouble() + rng.nextDouble() - 1) * 6) }
+        for i in 0..<20 { big[i * 7000] = 12 + Float(i) * 0.3 }
+        let history = (0..<64).map { Int32($0 * 100) }
+        for (name, p) in [("greedy", SamplingParameters()), ("T=0.8 dense", SamplingParameters(temperature: 0.8)),
+                          ("T=0.8 top-p 0.95", SamplingParameters(temperature: 0.8, topP: 0.95)),
+                          ("T=0.8 k40 p.95 min-p.05 rp1.1", SamplingParameters(temperature: 0.8, topK: 40, topP: 0.95,
+                                                                              minP: 0.05, repeatPenalty: 1.1))] {
+            let s = try Sampler(parameters: p)
+            var best = Double.infinity
+            for _ in 0..<5 {
+                let t0 = Date()
+                _ = try s.sample(logits: big, history: history)
+                best = min(best, Date().timeIntervalSince(t0))
+            }
+            print("sampler \(name): \(String(format: "%.2f", best * 1000)) ms/token")
+            XCTAssertLessThan(best, 0.05)
+        }
+    }
+
     // MARK: - Chi-square goodness of fit
 
     /// Pearson's χ² of `counts` against probabilities `p` (categories with p = 0 must have count 0).

@@ -84,7 +84,10 @@ public enum Activation {
 public enum FastExp {
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let xc = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
+        // (`clamped` calls the unspecialised generic pointwiseMin/Max; masks compile to vblendvps.)
+        let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.7)
+        var xc = x.replacing(with: lo, where: x .< lo)
+        xc.replace(with: hi, where: xc .> hi)
         let n = (xc * 1.442_695_04).rounded(.toNearestOrEven)
         var r = xc - n * 0.693_359_375
         r = r + n * 2.121_944_4e-4

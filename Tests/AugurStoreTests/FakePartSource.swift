@@ -39,7 +39,7 @@ final class FakePartSource: PartSource {
 struct TempDir {
     let path: String
     init() {
-        path = temporaryDirectory + "/augur-store-test-\(UUID().uuidString)"
+        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("augur-store-test-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }

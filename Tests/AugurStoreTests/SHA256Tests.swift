@@ -42,7 +42,7 @@ final class SHA256Tests: XCTestCase {
         }
         var rng = SystemRandomNumberGenerator()
         let data = Data((0..<300_001).map { _ in UInt8.random(in: 0...255, using: &rng) })
-        let path = NSTemporaryDirectory() + "/augur-sha-\(UUID().uuidString)"
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("augur-sha-\(UUID().uuidString)")
         try data.write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let p = Process()

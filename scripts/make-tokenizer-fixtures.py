@@ -12,7 +12,8 @@ Writes
     Tests/AugurTokenizerTests/Fixtures/tokenizer-fixtures.json
         {"strings": [...], "special_indices": [...],
          "vocabs": {"qwen": {"plain": [[ids]...], "special": [[ids]...], "n_tokens", "bos", "eos", "eog"},
-                    "smol": {...}}}
+                    "smol": {...}, "smol-llama-bpe": {...}, "smol-gpt-2": {...}}}
+        The last two: the SmolLM2 vocabulary with tokenizer.ggml.pre replaced, "special" left empty.
         `plain[i]` are the ids of strings[i] with special=False; `special[j]` the ids of
         strings[special_indices[j]] with special=True.
     Tests/AugurTokenizerTests/Fixtures/chat-template-fixtures.json
@@ -296,6 +297,26 @@ def detokenize(llm, ids):
     return buf.raw[:n]
 
 
+def with_pre_tokenizer(src, dst, pre):
+    """Copies the metadata (no tensors) of GGUF `src` to `dst` with `tokenizer.ggml.pre` = `pre`, so that
+    llama.cpp's other pre-tokenizers can be checked on a real vocabulary (vocab-only loads need no tensors)."""
+    import gguf
+    r = gguf.GGUFReader(src)
+    w = gguf.GGUFWriter(dst, r.fields["general.architecture"].contents())
+    for name, f in r.fields.items():
+        if name.startswith("GGUF.") or name == "general.architecture":
+            continue
+        value = pre if name == "tokenizer.ggml.pre" else f.contents()
+        if f.types[0] == gguf.GGUFValueType.ARRAY:
+            w.add_key_value(name, value, f.types[0], sub_type=f.types[-1])
+        else:
+            w.add_key_value(name, value, f.types[0])
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def vocab_facts(llm):
     """BOS, EOS and the end-of-generation ids llama.cpp derives for a vocabulary."""
     import llama_cpp
@@ -333,6 +354,17 @@ def main():
         del llm
     assert vocabs["qwen"] == vocabs["qwen-draft"], "Qwen 1.5B and 0.5B tokenize differently"
     del vocabs["qwen-draft"]
+
+    # The SmolLM2 vocabulary under llama.cpp's "llama-bpe" and "gpt-2" pre-tokenizers (plain mode only).
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        for pre, key in (("llama-bpe", "smol-llama-bpe"), ("gpt-2", "smol-gpt-2")):
+            dst = os.path.join(tmp, key + ".gguf")
+            with_pre_tokenizer(paths["smol"], dst, pre)
+            llm = llama_cpp.Llama(model_path=dst, vocab_only=True, verbose=False)
+            plain = [llm.tokenize(s.encode("utf-8"), add_bos=False, special=False) for s in strings]
+            vocabs[key] = {"plain": plain, "special": [], **vocab_facts(llm)}
+            del llm
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "tokenizer-fixtures.json"), "w", encoding="utf-8") as f:

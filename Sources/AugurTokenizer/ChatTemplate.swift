@@ -2,7 +2,9 @@ import AugurGGUF
 
 /// One chat message: a role (`system`, `user`, `assistant`, ...) and its text.
 public struct ChatMessage: Sendable, Equatable {
+    /// The ChatML role name, written verbatim after `<|im_start|>`.
     public var role: String
+    /// The message text.
     public var content: String
 
     public init(role: String, content: String) {
@@ -10,6 +12,7 @@ public struct ChatMessage: Sendable, Equatable {
         self.content = content
     }
 
+    /// Shorthands for the three usual roles.
     public static func system(_ text: String) -> ChatMessage { .init(role: "system", content: text) }
     public static func user(_ text: String) -> ChatMessage { .init(role: "user", content: text) }
     public static func assistant(_ text: String) -> ChatMessage { .init(role: "assistant", content: text) }

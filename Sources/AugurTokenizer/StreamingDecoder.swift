@@ -12,6 +12,7 @@
 /// print(d.flush())
 /// ```
 public struct StreamingDecoder {
+    /// The tokenizer whose pieces are decoded (shared, immutable).
     public let tokenizer: Tokenizer
     /// Whether control tokens are written out as their text (see `Tokenizer.tokenBytes`).
     public let renderSpecial: Bool

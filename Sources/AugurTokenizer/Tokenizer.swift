@@ -59,14 +59,24 @@ public final class Tokenizer: @unchecked Sendable {
     ///   `.unsupportedPreTokenizer` for a `tokenizer.ggml.pre` other than those in
     ///   `PreTokenizer.supportedNames`, `.missingMetadata` / `.badVocabulary` /
     ///   `.tokenIDOutOfRange` for malformed metadata.
-    public init(gguf: GGUFFile) throws {
+    public convenience init(gguf: GGUFFile) throws {
+        try self.init(gguf: gguf, preTokenizerOverride: nil)
+    }
+
+    /// As `init(gguf:)`, with `tokenizer.ggml.pre` replaced by `preTokenizerOverride` when given (tests
+    /// check every pre-tokenizer against llama.cpp on one real vocabulary this way).
+    init(gguf: GGUFFile, preTokenizerOverride: PreTokenizer?) throws {
         guard let model = gguf.string("tokenizer.ggml.model") else {
             throw TokenizerError.missingMetadata("tokenizer.ggml.model")
         }
         guard model == "gpt2" else { throw TokenizerError.unsupportedModel(model) }
-        let preName = gguf.string("tokenizer.ggml.pre") ?? "default"
-        guard let pre = PreTokenizer(ggufName: preName) else { throw TokenizerError.unsupportedPreTokenizer(preName) }
-        preTokenizer = pre
+        if let pre = preTokenizerOverride {
+            preTokenizer = pre
+        } else {
+            let preName = gguf.string("tokenizer.ggml.pre") ?? "default"
+            guard let pre = PreTokenizer(ggufName: preName) else { throw TokenizerError.unsupportedPreTokenizer(preName) }
+            preTokenizer = pre
+        }
 
         guard let tokens = try? gguf.requireStringArray("tokenizer.ggml.tokens") else {
             throw TokenizerError.missingMetadata("tokenizer.ggml.tokens")

@@ -6,8 +6,9 @@ import XCTest
 
 /// Augur's ids against llama.cpp's for every fixture string, on the real Qwen2.5 and SmolLM2 vocabularies.
 final class ReferenceTokenizationTests: XCTestCase {
-    private func checkAgainstReference(model: String, key: String) throws {
-        let tok = try LoadedTokenizers.get(model)
+    private func checkAgainstReference(model: String, key: String, preTokenizer: PreTokenizer? = nil) throws {
+        let tok = try preTokenizer.map { try Tokenizer(gguf: GGUFFile(path: TestModels.path(model)), preTokenizerOverride: $0) }
+            ?? LoadedTokenizers.get(model)
         let fx = try TokenizerFixtures.load()
         let ref = try XCTUnwrap(fx.vocabs[key])
         XCTAssertEqual(tok.vocabSize, ref.n_tokens)
@@ -40,6 +41,12 @@ final class ReferenceTokenizationTests: XCTestCase {
 
     func testSmolLMMatchesLlamaCpp() throws {
         try checkAgainstReference(model: TestModels.smol, key: "smol")
+    }
+
+    /// llama.cpp's "llama-bpe" and "gpt-2" pre-tokenizers, checked on the SmolLM2 vocabulary.
+    func testOtherPreTokenizersMatchLlamaCpp() throws {
+        try checkAgainstReference(model: TestModels.smol, key: "smol-llama-bpe", preTokenizer: .llama3)
+        try checkAgainstReference(model: TestModels.smol, key: "smol-gpt-2", preTokenizer: .gpt2)
     }
 
     func testQwenTargetAndDraftShareVocabulary() throws {

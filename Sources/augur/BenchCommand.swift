@@ -11,8 +11,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure prefill and decode tokens per second (medians over runs).",
         discussion: """
             Each run prefills the prompt text (raw, no chat template) into an empty KV cache and decodes \
-            exactly --max-tokens tokens greedily, ignoring end-of-turn tokens. One untimed warm-up run comes \
-            first. --kernels instead measures the matrix kernels on the cached models' weights.
+            exactly --max-tokens tokens greedily, ignoring end-of-turn tokens. A short untimed warm-up run \
+            comes first. --kernels instead measures the matrix kernels on the cached models' weights.
             """)
 
     static let defaultPrompt = "Write a Swift function that returns the n-th Fibonacci number, with a doc comment and a unit test."
@@ -54,7 +54,9 @@ struct BenchCommand: ParsableCommand {
             var results: [BenchReport.PromptResult] = []
             for text in texts {
                 let ids = try loaded.promptTokens(text, system: nil, raw: true)
-                try generator.generate(prompt: ids, cache: cache, parameters: parameters)  // warm-up
+                var warmUp = parameters  // pages the weights in; a few tokens suffice
+                warmUp.maxTokens = min(maxTokens, 8)
+                try generator.generate(prompt: ids, cache: cache, parameters: warmUp)
                 var samples: [GenerationStats] = []
                 for i in 0..<runs {
                     let s = try generator.generate(prompt: ids, cache: cache, parameters: parameters).stats

@@ -9,7 +9,7 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Generate a reply to a prompt (from the argument, -f FILE, or standard input).",
         discussion: """
             By default the prompt is a user message in the model's chat template (Qwen adds its default \
-            system prompt unless --system is given); --raw sends the text as is. Decoding is greedy and stops \
+            system prompt unless --system is given); --raw sends the text as is. Decoding is greedy by default and stops \
             at an end-of-turn token, a --stop string, --max-tokens (512) or a full context (--ctx, 4096). \
             The text goes to standard output as it is generated; one stats line goes to standard error.
             """)

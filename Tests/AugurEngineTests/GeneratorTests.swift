@@ -186,3 +186,32 @@ final class GreedyBurstStep: DecodeStep {
         return out
     }
 }
+
+final class GenerationStreamTests: XCTestCase {
+    func testStreamYieldsTheSameTextAndResultAsGenerate() async throws {
+        let model = FakeModel()
+        let gen = Generator(model: model, codec: FakeCodec())
+        let prompt: [Int32] = [3, 7, 9]
+        let direct = try gen.generate(prompt: prompt, cache: model.makeCache(capacity: 64), parameters: .init(maxTokens: 12))
+        var text = "", result: GenerationResult?
+        for try await event in gen.stream(prompt: prompt, cache: model.makeCache(capacity: 64), parameters: .init(maxTokens: 12)) {
+            switch event {
+            case .text(let piece): text += piece
+            case .finished(let r): result = r
+            }
+        }
+        XCTAssertEqual(text, direct.text)
+        XCTAssertEqual(result?.tokens, direct.tokens)
+    }
+
+    func testStreamErrorsArriveAsThrows() async throws {
+        let model = FakeModel()
+        let gen = Generator(model: model, codec: FakeCodec())
+        do {
+            for try await _ in gen.stream(prompt: [3, 4, 5, 6], cache: model.makeCache(capacity: 2), parameters: .init()) {}
+            XCTFail("expected promptTooLong")
+        } catch let e as GenerationError {
+            XCTAssertEqual(e, .promptTooLong(promptTokens: 4, contextSize: 2))
+        }
+    }
+}

@@ -66,7 +66,9 @@ public final class QuantizedActivations {
         rows = m
         cols = k
         self.layout = layout
-        qs = grown(qs, &capQs, m * qsStride)
+        // 256 spare bytes: the 32-block kernels read whole groups of 8 blocks (zero weights in
+        // the padded part), so the last row's tail group may read past the row's end.
+        qs = grown(qs, &capQs, m * qsStride + 256)
         d = grown(d, &capD, m * dStride)
         sums = grown(sums, &capS, m * dStride)
         bsums = grown(bsums, &capB, m * bsumStride)

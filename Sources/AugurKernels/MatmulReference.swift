@@ -10,8 +10,11 @@ import AugurGGUF
 /// - 32-element block types: block b contributes `fma(d_w·d_a, Float(isum_b), lane[b mod 8])`
 ///   (Q4_1 then `fma(m_w, d_a·Float(Σq_a), lane)`); the block count is padded to a multiple of 8
 ///   with zero blocks; the result is `((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))`.
-/// - K-quants: super-blocks in order, `acc = fma(d_w·d_a, Float(I), acc)` and, for Q4_K/Q5_K,
-///   `acc = fma(-(dmin_w·d_a), Float(Imin), acc)`.
+/// - K-quants: 8 float lanes; per super-block, lane l gets the exact integer sum I_l of the
+///   elements with (e mod 32)/4 == l (times their sub-block scales) and, for Q4_K/Q5_K, the min
+///   term Imin_l of sub-block l: `lane = fma(d_w·d_a, Float(I_l), lane)`, then
+///   `lane = fma(-(dmin_w·d_a), Float(Imin_l), lane)` (Q6_K folds −32·Σsc·y into I_l); the
+///   same 8-lane reduction at the end.
 /// - Float weights: element k goes to lane k mod 32 by fma; lanes l, l+8, l+16, l+24 are summed as
 ///   `(a+b)+(c+d)`, then the 8-lane reduction above.
 public enum MatmulReference {

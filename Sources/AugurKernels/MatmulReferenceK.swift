@@ -10,29 +10,32 @@ extension MatmulReference {
     }
 
     /// Shared Q4_K/Q5_K arithmetic: `quant(sb, e)` is the unsigned quant of element e of super-block sb.
+    /// Lane l (of 8) sums elements with (e mod 32)/4 == l, weighted by their sub-block scale; its
+    /// min term is sub-block l's min times the sum of sub-block l's activation quants.
     @inline(__always)
     static func dotK4Like(_ w: UnsafeRawPointer, blockBytes: Int, _ a: QuantizedActivations.Row, count k: Int,
                           _ quant: (UnsafeRawPointer, Int) -> Int32) -> Float {
-        var acc: Float = 0
+        var acc = SIMD8<Float>()
         for sb in 0..<(k / 256) {
             let p = w + blockBytes * sb, y = a.qs + 256 * sb
-            var isum: Int32 = 0, imin: Int32 = 0
+            var isum = SIMD8<Int32>(), imin = SIMD8<Int32>()
             for j in 0..<8 {
                 let (sc, mn) = scaleMinK4(j, p + 4)
-                var s: Int32 = 0, sy: Int32 = 0
-                for l in 0..<32 {
-                    let e = 32 * j + l
-                    s += quant(p, e) * Int32(y[e])
+                var sy: Int32 = 0
+                for i in 0..<32 {
+                    let e = 32 * j + i
+                    isum[i / 4] += sc * quant(p, e) * Int32(y[e])
                     sy += Int32(y[e])
                 }
-                isum += sc * s
-                imin += mn * sy
+                imin[j] = mn * sy
             }
-            let da = a.d[sb]
-            acc = acc.addingProduct(half(p) * da, Float(isum))
-            acc = acc.addingProduct(-(half(p, 2) * da), Float(imin))
+            let da = a.d[sb], dd = half(p) * da, ddmin = -(half(p, 2) * da)
+            for l in 0..<8 {
+                acc[l] = acc[l].addingProduct(dd, Float(isum[l]))
+                acc[l] = acc[l].addingProduct(ddmin, Float(imin[l]))
+            }
         }
-        return acc
+        return reduce8(acc)
     }
 
     /// Q4_K = {f16 d, dmin; u8 scales[12]; u8 qs[128]}: element 64i+l is the low nibble of
@@ -58,25 +61,23 @@ extension MatmulReference {
     /// has low bits from ql[64h + 32(t&1) + l] (low nibble for t < 2, high for t ≥ 2) and high bits
     /// (qh[32h+l] >> 2t) & 3; x = d·sc[e/16]·(q − 32).
     public static func dotReference_q6K_q8K(_ w: UnsafeRawPointer, _ a: QuantizedActivations.Row, count k: Int) -> Float {
-        var acc: Float = 0
+        var acc = SIMD8<Float>()
         for sb in 0..<(k / 256) {
             let p = w + 210 * sb, y = a.qs + 256 * sb
-            var isum: Int32 = 0
-            for g in 0..<16 {
-                let sc = Int32(p.load(fromByteOffset: 192 + g, as: Int8.self))
-                var s: Int32 = 0
-                for i in 0..<16 {
-                    let e = 16 * g + i
-                    let h = e / 128, t = (e % 128) / 32, l = e % 32
-                    let lowByte = p.load(fromByteOffset: 64 * h + 32 * (t & 1) + l, as: UInt8.self)
-                    let low = t < 2 ? lowByte & 0xF : lowByte >> 4
-                    let high = (p.load(fromByteOffset: 128 + 32 * h + l, as: UInt8.self) >> UInt8(2 * t)) & 3
-                    s += (Int32(low | high << 4) - 32) * Int32(y[e])
-                }
-                isum += sc * s
+            // Lane l: Σ sc·q·y over elements with (e mod 32)/4 == l, minus 32·Σ sc·y over groups 2l, 2l+1.
+            var lanes = SIMD8<Int32>()
+            for e in 0..<256 {
+                let sc = Int32(p.load(fromByteOffset: 192 + e / 16, as: Int8.self))
+                let h = e / 128, t = (e % 128) / 32, l = e % 32
+                let lowByte = p.load(fromByteOffset: 64 * h + 32 * (t & 1) + l, as: UInt8.self)
+                let low = t < 2 ? lowByte & 0xF : lowByte >> 4
+                let high = (p.load(fromByteOffset: 128 + 32 * h + l, as: UInt8.self) >> UInt8(2 * t)) & 3
+                lanes[(e % 32) / 4] += sc * Int32(low | high << 4) * Int32(y[e])
+                lanes[e / 32] -= 32 * sc * Int32(y[e])
             }
-            acc = acc.addingProduct(half(p, 208) * a.d[sb], Float(isum))
+            let dd = half(p, 208) * a.d[sb]
+            for l in 0..<8 { acc[l] = acc[l].addingProduct(dd, Float(lanes[l])) }
         }
-        return acc
+        return reduce8(acc)
     }
 }

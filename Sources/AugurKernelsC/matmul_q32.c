@@ -65,7 +65,7 @@ AUGUR_INLINE void mm_q32(const int T, const void *w, size_t rowBytes, int r0, in
             float dw[8], mw[8];
             for (int i = 0; i < 8; i++) {
                 s[i] = _mm256_setzero_si256();
-                if (i < ng) {
+                if (ng == 8 || i < ng) {
                     unpack_block(T, row + (size_t)(g + i) * bsz, &q[i], &s[i], &dw[i], &mw[i]);
                 } else {
                     q[i] = _mm256_setzero_si256();
@@ -76,13 +76,11 @@ AUGUR_INLINE void mm_q32(const int T, const void *w, size_t rowBytes, int r0, in
             const __m256 dwv = _mm256_loadu_ps(dw);
             const __m256 mwv = _mm256_loadu_ps(mw);
             for (int m = 0; m < M; m++) {
+                // Padded blocks of a tail group have q = 0, so their (in-bounds, see
+                // QuantizedActivations) activation bytes contribute nothing.
                 const int8_t *ya = a->qs + (size_t)m * a->qsStride + (size_t)g * 32;
                 __m256i v[8];
-                if (ng == 8) {
-                    for (int i = 0; i < 8; i++) v[i] = block_dot(T, q[i], s[i], ya + 32 * i);
-                } else {
-                    for (int i = 0; i < 8; i++) v[i] = i < ng ? block_dot(T, q[i], s[i], ya + 32 * i) : _mm256_setzero_si256();
-                }
+                for (int i = 0; i < 8; i++) v[i] = block_dot(T, q[i], s[i], ya + 32 * i);
                 __m256i isum = reduce8_epi32(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
                 const __m256 da = _mm256_loadu_ps(a->d + (size_t)m * a->dStride + g);
                 if (T == T_Q4_0 || T == T_Q5_0 || T == T_Q4_1) {

@@ -1,0 +1,153 @@
+import AugurGGUF
+import AugurKernelsC
+import Dispatch
+
+/// Measured speed of the matmul kernels (`augur bench --kernels`).
+public struct KernelBenchmarkResult: Codable, Sendable {
+    /// One backend on one matrix.
+    public struct Backend: Codable, Sendable {
+        public var backend: MatmulBackend
+        /// Median seconds of one M=1 product (weights evicted from cache before each run).
+        public var m1Seconds: Double
+        /// Fastest M=1 product, seconds (less disturbed by other load than the median).
+        public var m1BestSeconds: Double
+        /// Weight bytes / `m1BestSeconds`, in GB/s (1e9 bytes).
+        public var m1GBps: Double
+        /// Fastest time at M divided by the fastest M=1 time, for each measured M.
+        public var ratios: [Ratio]
+    }
+
+    /// Cost of M rows relative to one.
+    public struct Ratio: Codable, Sendable {
+        public var m: Int
+        public var timeVsM1: Double
+    }
+
+    /// One weight matrix.
+    public struct Matrix: Codable, Sendable {
+        public var name: String
+        public var type: String
+        /// N × K.
+        public var rows: Int
+        public var cols: Int
+        public var bytes: Int
+        public var backends: [Backend]
+    }
+
+    public var threads: Int
+    /// Streaming-read bandwidth over a buffer larger than the caches, in GB/s.
+    public var streamReadGBps: Double
+    public var matrices: [Matrix]
+}
+
+/// Microbenchmarks of the fused matmul kernels: the memory roof and, per real weight matrix and
+/// backend, the M=1 time (and its effective bandwidth) and the cost of M = 2…16 relative to M = 1.
+///
+/// Each timed product starts with its weights evicted from the caches (a 64 MiB buffer is read in
+/// between), as in decoding, where a token streams the whole model.
+public enum KernelBenchmark {
+    /// A matrix to measure.
+    public struct Case {
+        public var name: String
+        public var matrix: WeightMatrix
+        public init(name: String, matrix: WeightMatrix) {
+            self.name = name
+            self.matrix = matrix
+        }
+    }
+
+    /// Tensors measured by default, per model file name: (model, tensor).
+    public static let standardTensors: [(model: String, tensor: String)] = [
+        ("qwen2.5-coder-1.5b-instruct", "blk.0.ffn_gate.weight"),
+        ("qwen2.5-coder-1.5b-instruct", "blk.0.ffn_down.weight"),
+        ("qwen2.5-coder-1.5b-instruct", "output.weight"),
+        ("qwen2.5-coder-0.5b-instruct", "blk.0.ffn_gate.weight"),
+        ("qwen2.5-coder-0.5b-instruct", "output.weight"),
+        ("smollm2-135m-instruct", "blk.0.ffn_gate.weight"),
+    ]
+
+    /// Opens the standard tensors found in `directory` (`<model>.gguf`); missing models are
+    /// skipped. The returned files must stay alive while the cases are used.
+    /// - Throws: `GGUFError` when a present file is malformed or lacks a tensor.
+    public static func standardCases(directory: String) throws -> (cases: [Case], files: [GGUFFile]) {
+        var files: [String: GGUFFile] = [:]
+        var cases: [Case] = []
+        for (model, tensor) in standardTensors {
+            let path = directory + "/" + model + ".gguf"
+            if files[model] == nil {
+                guard let f = try? GGUFFile(path: path) else { continue }
+                files[model] = f
+            }
+            let w = try WeightMatrix(files[model]!, tensor)
+            cases.append(Case(name: model + ":" + tensor, matrix: w))
+        }
+        return (cases, Array(files.values))
+    }
+
+    /// Streaming-read bandwidth in GB/s over `bytes` (> last-level cache), best of `repeats`.
+    public static func streamReadGBps(bytes: Int = 256 << 20, threads: Int, repeats: Int = 5) -> Double {
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 4096)
+        defer { buf.deallocate() }
+        buf.initializeMemory(as: UInt8.self, repeating: 1, count: bytes)
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            best = min(best, seconds { parallelRead(buf, bytes, threads: threads) })
+        }
+        return Double(bytes) / best / 1e9
+    }
+
+    /// Measures `cases` for each backend.
+    public static func run(cases: [Case], backends: [MatmulBackend] = [.c, .swift], ms: [Int] = [2, 4, 5, 8, 16],
+                           threads: Int = Matmul.defaultThreadCount, minSeconds: Double = 0.3) -> KernelBenchmarkResult {
+        let evict = UnsafeMutableRawPointer.allocate(byteCount: 64 << 20, alignment: 4096)
+        defer { evict.deallocate() }
+        evict.initializeMemory(as: UInt8.self, repeating: 2, count: 64 << 20)
+        var result = KernelBenchmarkResult(threads: threads, streamReadGBps: streamReadGBps(threads: threads), matrices: [])
+        let maxM = ms.max() ?? 1
+        for c in cases {
+            let w = c.matrix
+            let x = UnsafeMutablePointer<Float>.allocate(capacity: maxM * w.cols)
+            let y = UnsafeMutablePointer<Float>.allocate(capacity: maxM * w.rows)
+            defer { x.deallocate(); y.deallocate() }
+            for i in 0..<(maxM * w.cols) { x[i] = Float((i * 7919) % 2001) / 1000 - 1 }
+            let bytes = w.rowBytes * w.rows
+            var entry = KernelBenchmarkResult.Matrix(name: c.name, type: w.type.description, rows: w.rows, cols: w.cols,
+                                                     bytes: bytes, backends: [])
+            for backend in backends {
+                let ctx = MatmulContext(threadCount: threads, backend: backend)
+                func time(_ m: Int) -> (median: Double, best: Double) {
+                    Matmul.multiply(w, x, rowCount: m, into: y, context: ctx)  // warm-up, sizes buffers
+                    var samples: [Double] = []
+                    var total = 0.0
+                    while samples.count < 5 || (total < minSeconds && samples.count < 200) {
+                        parallelRead(evict, 64 << 20, threads: threads)
+                        let s = seconds { Matmul.multiply(w, x, rowCount: m, into: y, context: ctx) }
+                        samples.append(s)
+                        total += s
+                    }
+                    samples.sort()
+                    return (samples[samples.count / 2], samples[0])
+                }
+                let t1 = time(1)
+                let ratios = ms.map { KernelBenchmarkResult.Ratio(m: $0, timeVsM1: time($0).best / t1.best) }
+                entry.backends.append(.init(backend: backend, m1Seconds: t1.median, m1BestSeconds: t1.best,
+                                            m1GBps: Double(bytes) / t1.best / 1e9, ratios: ratios))
+            }
+            result.matrices.append(entry)
+        }
+        return result
+    }
+
+    static func seconds(_ body: () -> Void) -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+
+    static func parallelRead(_ p: UnsafeRawPointer, _ bytes: Int, threads: Int) {
+        let pages = bytes / 4096
+        ParallelRows.run(rows: pages, threads: threads) { a, b, _ in
+            _ = augur_stream_read(p + a * 4096, (b - a) * 4096)
+        }
+    }
+}

@@ -20,6 +20,21 @@ public struct GenerationParameters: Sendable, Codable, Equatable {
         self.ignoreEndOfGeneration = ignoreEndOfGeneration
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case maxTokens, stopStrings, sampling, ignoreEndOfGeneration
+    }
+
+    /// Decodes with every field optional (missing fields take their defaults), so request bodies
+    /// can name only what they change.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = GenerationParameters()
+        maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens) ?? d.maxTokens
+        stopStrings = try c.decodeIfPresent([String].self, forKey: .stopStrings) ?? d.stopStrings
+        sampling = try c.decodeIfPresent(SamplingParameters.self, forKey: .sampling) ?? d.sampling
+        ignoreEndOfGeneration = try c.decodeIfPresent(Bool.self, forKey: .ignoreEndOfGeneration) ?? d.ignoreEndOfGeneration
+    }
+
     /// Checks ranges.
     /// - Throws: `GenerationError.invalidParameter`, `SamplingError.invalidParameter`.
     public func validate() throws {

@@ -1,6 +1,7 @@
 import AugurEngine
 import AugurModels
 import AugurSampling
+import Foundation
 import XCTest
 
 final class GeneratorTests: XCTestCase {
@@ -213,5 +214,27 @@ final class GenerationStreamTests: XCTestCase {
         } catch let e as GenerationError {
             XCTAssertEqual(e, .promptTooLong(promptTokens: 4, contextSize: 2))
         }
+    }
+}
+
+final class GenerationParametersTests: XCTestCase {
+    func testDecodingFillsMissingFieldsWithDefaults() throws {
+        let p = try JSONDecoder().decode(GenerationParameters.self, from: Data(#"{"maxTokens": 7, "sampling": {"temperature": 0.5}}"#.utf8))
+        XCTAssertEqual(p.maxTokens, 7)
+        XCTAssertEqual(p.sampling.temperature, 0.5)
+        XCTAssertEqual(p.stopStrings, [])
+        XCTAssertFalse(p.ignoreEndOfGeneration)
+        let round = try JSONDecoder().decode(GenerationParameters.self, from: JSONEncoder().encode(p))
+        XCTAssertEqual(round, p)
+    }
+
+    func testIgnoringEndOfGenerationRunsToMaxTokens() throws {
+        let prompt: [Int32] = [3, 4]
+        let model = FakeModel(eosAfter: prompt.count + 2)
+        let r = try Generator(model: model, codec: FakeCodec()).generate(
+            prompt: prompt, cache: model.makeCache(capacity: 64), parameters: .init(maxTokens: 6, ignoreEndOfGeneration: true))
+        XCTAssertEqual(r.tokens.count, 6)
+        XCTAssertEqual(r.tokens[2], FakeCodec.eos)
+        XCTAssertEqual(r.stats.finishReason, .length)
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -168,7 +169,7 @@ public struct ModelStore {
                     throw ModelStoreError.sizeMismatch(what: what, expected: part.size, actual: written)
                 }
                 try out.write(bytes)
-                hasher.update(bytes)
+                hasher.update(bufferPointer: bytes)
             }
             guard written == part.size else {
                 throw ModelStoreError.sizeMismatch(what: what, expected: part.size, actual: written)

@@ -50,7 +50,7 @@ final class ModelStorePullTests: XCTestCase {
             guard case ModelStoreError.hashMismatch(let model, let expected, let actual) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(model, "tiny-abc")
             XCTAssertEqual(expected, abcSpec.sha256)
-            XCTAssertEqual(actual, SHA256.hash(Array("abd".utf8)).hexString)
+            XCTAssertEqual(actual, sha256Hex(Array("abd".utf8)))
             XCTAssertTrue("\(error)".contains("corrupt"))
         }
         XCTAssertEqual(dir.files, [])

@@ -96,13 +96,17 @@ public enum KernelBenchmark {
         return Double(bytes) / best / 1e9
     }
 
-    /// Measures `cases` for each backend.
+    /// Measures `cases` for each backend: each M (1 and `ms`) is timed at least 5 times and until
+    /// `minSeconds` have been spent (at most 200 times). `streamBytes` sizes the bandwidth probe.
     public static func run(cases: [Case], backends: [MatmulBackend] = [.c, .swift], ms: [Int] = [2, 4, 5, 8, 16],
-                           threads: Int = Matmul.defaultThreadCount, minSeconds: Double = 0.3) -> KernelBenchmarkResult {
-        let evict = UnsafeMutableRawPointer.allocate(byteCount: 64 << 20, alignment: 4096)
+                           threads: Int = Matmul.defaultThreadCount, minSeconds: Double = 0.3,
+                           streamBytes: Int = 256 << 20) -> KernelBenchmarkResult {
+        let evictBytes = 64 << 20
+        let evict = UnsafeMutableRawPointer.allocate(byteCount: evictBytes, alignment: 4096)
         defer { evict.deallocate() }
-        evict.initializeMemory(as: UInt8.self, repeating: 2, count: 64 << 20)
-        var result = KernelBenchmarkResult(threads: threads, streamReadGBps: streamReadGBps(threads: threads), matrices: [])
+        evict.initializeMemory(as: UInt8.self, repeating: 2, count: evictBytes)
+        var result = KernelBenchmarkResult(threads: threads, streamReadGBps: streamReadGBps(bytes: streamBytes, threads: threads),
+                                           matrices: [])
         let maxM = ms.max() ?? 1
         for c in cases {
             let w = c.matrix
@@ -120,7 +124,7 @@ public enum KernelBenchmark {
                     var samples: [Double] = []
                     var total = 0.0
                     while samples.count < 5 || (total < minSeconds && samples.count < 200) {
-                        parallelRead(evict, 64 << 20, threads: threads)
+                        parallelRead(evict, evictBytes, threads: threads)
                         let s = seconds { Matmul.multiply(w, x, rowCount: m, into: y, context: ctx) }
                         samples.append(s)
                         total += s

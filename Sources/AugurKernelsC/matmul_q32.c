@@ -28,19 +28,27 @@ AUGUR_INLINE __m256i q5_high_bits(const uint8_t *qh) {
     return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
 }
 
-AUGUR_INLINE void unpack_block(const int T, const uint8_t *b, __m256i *q, __m256i *s, float *d, float *m) {
-    *d = fp16_to_f32(b);
+AUGUR_INLINE void unpack_block(const int T, const uint8_t *b, __m256i *q, __m256i *s) {
     switch (T) {
-    case T_Q4_0: *q = unpack_nibbles(b + 2); *m = 0; break;
-    case T_Q4_1: *m = fp16_to_f32(b + 2); *q = unpack_nibbles(b + 4); break;
-    case T_Q5_0: *q = _mm256_or_si256(unpack_nibbles(b + 6), q5_high_bits(b + 2)); *m = 0; break;
+    case T_Q4_0: *q = unpack_nibbles(b + 2); break;
+    case T_Q4_1: *q = unpack_nibbles(b + 4); break;
+    case T_Q5_0: *q = _mm256_or_si256(unpack_nibbles(b + 6), q5_high_bits(b + 2)); break;
     default: {
         __m256i w = _mm256_loadu_si256((const __m256i *)(b + 2));
         *q = _mm256_abs_epi8(w);
         *s = w;
-        *m = 0;
     }
     }
+}
+
+/// The fp16 at byte `off` of each of the first `ng` blocks (stride `bsz`), widened; 0 beyond.
+/// Built in a register (eight scalar stores reloaded as one vector would stall store forwarding).
+AUGUR_INLINE __m256 gather_halves(const uint8_t *b, int bsz, int off, int ng) {
+    __m128i h = _mm_setzero_si128();
+#define AUGUR_H(i) if (ng > i) h = _mm_insert_epi16(h, *(const uint16_t *)(b + (i) * bsz + off), i)
+    AUGUR_H(0); AUGUR_H(1); AUGUR_H(2); AUGUR_H(3); AUGUR_H(4); AUGUR_H(5); AUGUR_H(6); AUGUR_H(7);
+#undef AUGUR_H
+    return _mm256_cvtph_ps(h);
 }
 
 /// Σ over 4-element groups of q·y (int32 × 8); exact.
@@ -62,19 +70,14 @@ AUGUR_INLINE void mm_q32(const int T, const void *w, size_t rowBytes, int r0, in
         for (int g = 0; g < nb; g += 8) {
             const int ng = nb - g < 8 ? nb - g : 8;
             __m256i q[8], s[8];
-            float dw[8], mw[8];
+            const uint8_t *gb = row + (size_t)g * bsz;
             for (int i = 0; i < 8; i++) {
                 s[i] = _mm256_setzero_si256();
-                if (ng == 8 || i < ng) {
-                    unpack_block(T, row + (size_t)(g + i) * bsz, &q[i], &s[i], &dw[i], &mw[i]);
-                } else {
-                    q[i] = _mm256_setzero_si256();
-                    dw[i] = 0;
-                    mw[i] = 0;
-                }
+                if (ng == 8 || i < ng) unpack_block(T, gb + (size_t)i * bsz, &q[i], &s[i]);
+                else q[i] = _mm256_setzero_si256();
             }
-            const __m256 dwv = _mm256_loadu_ps(dw);
-            const __m256 mwv = _mm256_loadu_ps(mw);
+            const __m256 dwv = gather_halves(gb, bsz, 0, ng);
+            const __m256 mwv = T == T_Q4_1 ? gather_halves(gb, bsz, 2, ng) : _mm256_setzero_ps();
             for (int m = 0; m < M; m++) {
                 // Padded blocks of a tail group have q = 0, so their (in-bounds, see
                 // QuantizedActivations) activation bytes contribute nothing.

@@ -85,3 +85,27 @@ final class MatmulTests: XCTestCase {
         MatmulCheck.assertBitIdentical(y, MatmulCheck.run(w.matrix, x, rows: 2, backend: .reference), "default entry")
     }
 }
+
+/// The benchmark runs and reports consistent numbers (a small synthetic matrix, short timings).
+final class MatmulBenchmarkSmokeTests: XCTestCase {
+    func testKernelBenchmarkReportsEveryBackendAndM() throws {
+        let w = OwnedMatrix.random(.q4_K, rows: 256, cols: 1536, seed: 11)
+        let r = KernelBenchmark.run(cases: [.init(name: "synthetic", matrix: w.matrix)], ms: [2, 5], threads: 2,
+                                    minSeconds: 0.01, streamBytes: 16 << 20)
+        XCTAssertGreaterThan(r.streamReadGBps, 0.1)
+        XCTAssertEqual(r.matrices.count, 1)
+        let m = r.matrices[0]
+        XCTAssertEqual(m.bytes, 256 * 1536 / 256 * 144)
+        XCTAssertEqual(m.backends.map(\.backend), [.c, .swift])
+        for b in m.backends {
+            XCTAssertEqual(b.ratios.map(\.m), [2, 5])
+            XCTAssertEqual(b.m1GBps, Double(m.bytes) / b.m1BestSeconds / 1e9, accuracy: 1e-9)
+            XCTAssertLessThanOrEqual(b.m1BestSeconds, b.m1Seconds)
+            // More rows never cost less than a third of one row (generous: timings are noisy).
+            for ratio in b.ratios { XCTAssertGreaterThan(ratio.timeVsM1, 0.3) }
+        }
+        // The result is Codable (the CLI prints it as JSON).
+        let decoded = try JSONDecoder().decode(KernelBenchmarkResult.self, from: JSONEncoder().encode(r))
+        XCTAssertEqual(decoded.matrices[0].backends.count, 2)
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Augur in release mode, pulls the three known models into the cache (skipped when already
-# cached and verified), and runs the whole test suite. Kernels are far too slow in debug builds for
-# real-model tests, so the suite runs in release mode with testing enabled.
+# cached), and runs the whole test suite. Kernels are far too slow in debug builds for real-model
+# tests, so the suite runs in release mode with testing enabled. Extra arguments go to `swift test`
+# (e.g. `scripts/test.sh --filter AugurTokenizerTests`); AUGUR_SKIP_PULL=1 skips the pulls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flags=(-c release -Xswiftc -enable-testing)
@@ -9,4 +10,16 @@ swift build "${flags[@]}" --build-tests
 if [ "${AUGUR_SKIP_PULL:-0}" != 1 ]; then
     .build/release/augur pull smollm2-135m-instruct qwen2.5-coder-0.5b-instruct qwen2.5-coder-1.5b-instruct
 fi
-swift test "${flags[@]}" --skip-build "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+swift test "${flags[@]}" --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
+# One plain closing line from XCTest's overall summary ("Executed N tests, with S tests skipped and F failures").
+summary=$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with' "$log" | tail -1 || true)
+if [ -n "$summary" ]; then
+    total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+    failed=$(sed -E 's/.* ([0-9]+) failures?.*/\1/' <<<"$summary")
+    skipped=$(grep -oE '[0-9]+ tests? skipped' <<<"$summary" | grep -oE '^[0-9]+' || echo 0)
+    echo "$((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+fi
+exit "$status"

@@ -1,3 +1,4 @@
+import AugurTestSupport
 import AugurKernels
 import Foundation
 import XCTest
@@ -17,7 +18,7 @@ final class OpsActivationTests: XCTestCase {
     }
 
     func testSiLUAndSwiGLUMatchReference() {
-        var rng = OpsRandom(seed: 2)
+        var rng = SeededRandom(seed: 2)
         let n = 1003
         let g = rng.floats(n, -20, 20), u = rng.floats(n, -2, 2)
         var fast = g, ref = g
@@ -36,7 +37,7 @@ final class OpsActivationTests: XCTestCase {
     }
 
     func testSoftmaxMatchesReferenceAndSumsToOne() {
-        var rng = OpsRandom(seed: 3)
+        var rng = SeededRandom(seed: 3)
         for n in [1, 5, 8, 100, 4099] {
             var fast = rng.floats(n, -30, 30), ref = fast
             Activation.softmax(&fast, count: n)

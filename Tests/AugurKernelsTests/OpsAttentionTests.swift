@@ -1,3 +1,4 @@
+import AugurTestSupport
 import AugurKernels
 import XCTest
 
@@ -11,7 +12,7 @@ final class OpsAttentionTests: XCTestCase {
         let rows: Int
 
         init(heads: Int, kvHeads: Int, headDim: Int, capacity: Int, rows: Int, seed: UInt64) {
-            var rng = OpsRandom(seed: seed)
+            var rng = SeededRandom(seed: seed)
             shape = AttentionShape(headCount: heads, kvHeadCount: kvHeads, headDim: headDim, kvHeadStride: capacity * headDim)
             keys = rng.floats(kvHeads * capacity * headDim, -2, 2).map { Float16($0) }
             values = rng.floats(kvHeads * capacity * headDim, -1, 1).map { Float16($0) }

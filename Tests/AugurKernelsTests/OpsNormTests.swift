@@ -1,9 +1,10 @@
+import AugurTestSupport
 import AugurKernels
 import XCTest
 
 final class OpsNormTests: XCTestCase {
     func testRMSNormMatchesReference() {
-        var rng = OpsRandom(seed: 1)
+        var rng = SeededRandom(seed: 1)
         for n in [1, 7, 16, 64, 576, 1536, 1539] {
             let x = rng.floats(n, -3, 3), w = rng.floats(n, 0.5, 1.5)
             var fast = [Float](repeating: 0, count: n), ref = fast

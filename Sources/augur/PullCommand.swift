@@ -26,6 +26,7 @@ struct PullCommand: ParsableCommand {
     }
 
     func run() throws {
+        CLILogging.bootstrap()
         let store = ModelStore()
         let printer = PullProgressPrinter()
         var failed: [String] = []

@@ -118,20 +118,57 @@ public enum Matmul {
             }
             return
         }
-        let kernel: @convention(c) (UnsafeRawPointer?, Int, Int32, Int32, Int32, UnsafePointer<augur_act>?, Int32, UnsafeMutablePointer<Float>?, Int32) -> Void
-        switch w.type {
-        case .q4_0: kernel = augur_mm_q4_0
-        case .q4_1: kernel = augur_mm_q4_1
-        case .q5_0: kernel = augur_mm_q5_0
-        case .q8_0: kernel = augur_mm_q8_0
-        case .q4_K: kernel = augur_mm_q4_K
-        case .q5_K: kernel = augur_mm_q5_K
-        default: kernel = augur_mm_q6_K
-        }
+        let kernel = cKernel(w.type)
         withUnsafePointer(to: act.cView) { ap in
             ParallelRows.run(rows: n, threads: threads) { r0, r1, _ in
                 kernel(w.data, w.rowBytes, Int32(r0), Int32(r1), Int32(k), ap, Int32(m), y, Int32(n))
             }
+        }
+    }
+
+    /// `ys[i] = x · ws[i]ᵀ` for each matrix of `ws` (1…``ParallelRows/maxSegments`` matrices with the
+    /// same K), e.g. a layer's q/k/v or gate/up projections: one activation quantization and one
+    /// parallel dispatch for all of them (fewer thread wake-ups per token: the K/V projections of
+    /// a GQA model are small). Results are bit-identical to one ``multiply(_:_:rowCount:into:context:)``
+    /// per matrix, which is what runs when the matrices need different activation layouts or the
+    /// backend is not ``MatmulBackend/c``.
+    /// - Parameters:
+    ///   - ys: one output per matrix, `rowCount × ws[i].rows` floats each.
+    public static func multiply(_ ws: [WeightMatrix], _ x: UnsafePointer<Float>, rowCount m: Int,
+                                into ys: [UnsafeMutablePointer<Float>], context ctx: MatmulContext) {
+        precondition(ws.count == ys.count && !ws.isEmpty && ws.count <= ParallelRows.maxSegments,
+                     "Matmul: \(ws.count) matrices for \(ys.count) outputs")
+        precondition(m >= 1 && m <= maxRows, "Matmul: rowCount \(m) outside 1...\(maxRows)")
+        let k = ws[0].cols
+        guard ctx.backend == .c, let layout = ActivationQuant.layout(for: ws[0].type),
+              ws.allSatisfy({ $0.cols == k && ActivationQuant.layout(for: $0.type) == layout }) else {
+            for i in ws.indices { multiply(ws[i], x, rowCount: m, into: ys[i], context: ctx) }
+            return
+        }
+        let act = ctx.activations
+        ActivationQuant.quantize(x, rowCount: m, cols: k, layout: layout, into: act, backend: .c)
+        withUnsafePointer(to: act.cView) { ap in
+            ParallelRows.run(segmentCount: ws.count, rows: { ws[$0].rows }, threads: ctx.threadCount) { i, r0, r1 in
+                let w = ws[i]
+                cKernel(w.type)(w.data, w.rowBytes, Int32(r0), Int32(r1), Int32(k), ap, Int32(m), ys[i], Int32(w.rows))
+            }
+        }
+    }
+
+    typealias CKernel = @convention(c) (UnsafeRawPointer?, Int, Int32, Int32, Int32, UnsafePointer<augur_act>?, Int32,
+                                        UnsafeMutablePointer<Float>?, Int32) -> Void
+
+    /// The AVX2 kernel of a quantized weight type.
+    @inline(__always)
+    static func cKernel(_ type: GGMLType) -> CKernel {
+        switch type {
+        case .q4_0: return augur_mm_q4_0
+        case .q4_1: return augur_mm_q4_1
+        case .q5_0: return augur_mm_q5_0
+        case .q8_0: return augur_mm_q8_0
+        case .q4_K: return augur_mm_q4_K
+        case .q5_K: return augur_mm_q5_K
+        default: return augur_mm_q6_K
         }
     }
 }

@@ -26,6 +26,10 @@ public final class TransformerModel: LanguageModel {
     /// Matmul state (quantized-activation buffers, thread count, backend), reused by every product.
     /// Callers may change its `threadCount` or `backend` between forwards.
     public let matmul: MatmulContext
+    /// Per layer, the projections that share an input ([q, k, v] and [gate, up]), run as one
+    /// grouped product each, with their outputs in `scratch` (built once: no per-token arrays).
+    let qkv: [[WeightMatrix]], gateUp: [[WeightMatrix]]
+    let qkvOut: [UnsafeMutablePointer<Float>], gateUpOut: [UnsafeMutablePointer<Float>]
 
     /// Builds the model of `file` for its `general.architecture`.
     /// - Throws: `ModelError.unsupportedArchitecture`, `.badConfig`, `GGUFError` for missing or
@@ -41,6 +45,10 @@ public final class TransformerModel: LanguageModel {
         self.file = file
         scratch = ForwardScratch(config: config, rows: Self.maxChunkRows)
         matmul = MatmulContext()
+        qkv = weights.layers.map { [$0.query, $0.key, $0.value] }
+        gateUp = weights.layers.map { [$0.gate, $0.up] }
+        qkvOut = [scratch.query, scratch.key, scratch.value]
+        gateUpOut = [scratch.gate, scratch.up]
     }
 
     public func makeCache(capacity: Int) -> KVCache {
@@ -113,9 +121,7 @@ public final class TransformerModel: LanguageModel {
         for (l, w) in weights.layers.enumerated() {
             // Attention sub-block.
             normalize(rows: m, weight: w.attentionNorm, into: s.normed)
-            multiply(w.query, s.normed, rowCount: m, into: s.query)
-            multiply(w.key, s.normed, rowCount: m, into: s.key)
-            multiply(w.value, s.normed, rowCount: m, into: s.value)
+            Matmul.multiply(qkv[l], s.normed, rowCount: m, into: qkvOut, context: matmul)
             if let b = w.queryBias { addBias(b, to: s.query, rows: m) }
             if let b = w.keyBias { addBias(b, to: s.key, rows: m) }
             if let b = w.valueBias { addBias(b, to: s.value, rows: m) }
@@ -132,8 +138,7 @@ public final class TransformerModel: LanguageModel {
 
             // Feed-forward sub-block.
             normalize(rows: m, weight: w.ffnNorm, into: s.normed)
-            multiply(w.gate, s.normed, rowCount: m, into: s.gate)
-            multiply(w.up, s.normed, rowCount: m, into: s.up)
+            Matmul.multiply(gateUp[l], s.normed, rowCount: m, into: gateUpOut, context: matmul)
             Activation.swiglu(gate: s.gate, up: s.up, count: m * ff, into: s.gate)
             multiply(w.down, s.gate, rowCount: m, into: s.projected)
             addInPlace(s.hidden, s.projected, count: m * d)

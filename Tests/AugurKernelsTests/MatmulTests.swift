@@ -84,6 +84,31 @@ final class MatmulTests: XCTestCase {
         Matmul.multiply(w.matrix, x, rowCount: 2, into: &y)
         MatmulCheck.assertBitIdentical(y, MatmulCheck.run(w.matrix, x, rows: 2, backend: .reference), "default entry")
     }
+
+    /// A grouped product (q/k/v-like: mixed K-quant types, small and large N; and a group whose
+    /// activation layouts differ, which falls back to one product per matrix) equals the scalar
+    /// reference per matrix, for M = 1 and 3 and one to three threads.
+    func testGroupedProductMatchesSeparateProducts() {
+        let k = 512
+        let groups: [[(GGMLType, Int)]] = [[(.q4_K, 96), (.q4_K, 21), (.q6_K, 21)], [(.q4_K, 40), (.q8_0, 33)], [(.q6_K, 7)]]
+        for (gi, group) in groups.enumerated() {
+            let owned = group.enumerated().map { OwnedMatrix.random($1.0, rows: $1.1, cols: k, seed: UInt64(500 + 10 * gi + $0)) }
+            for m in [1, 3] {
+                let x = randomActivations(rows: m, cols: k, seed: UInt64(600 + gi))
+                for threads in [1, 2, 3] {
+                    let outs = owned.map { UnsafeMutablePointer<Float>.allocate(capacity: m * $0.matrix.rows) }
+                    defer { outs.forEach { $0.deallocate() } }
+                    let ctx = MatmulContext(threadCount: threads, backend: .c)
+                    Matmul.multiply(owned.map(\.matrix), x, rowCount: m, into: outs, context: ctx)
+                    for (i, w) in owned.enumerated() {
+                        let y = Array(UnsafeBufferPointer(start: outs[i], count: m * w.matrix.rows))
+                        MatmulCheck.assertBitIdentical(y, MatmulCheck.run(w.matrix, x, rows: m, backend: .reference),
+                                                       "group \(gi) matrix \(i) M=\(m) threads=\(threads)")
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The benchmark runs and reports consistent numbers (a small synthetic matrix, short timings).

@@ -17,7 +17,7 @@ final class MatmulTests: XCTestCase {
             let ref = MatmulCheck.run(w.matrix, x, rows: 64, backend: .reference)
             MatmulCheck.assertCloseToFloat(w.matrix, x, rows: 64, ref, "\(type) reference vs fp32")
             for backend in Self.fastBackends {
-                for m in [1, 2, 3, 5, 8, 16, 64] {
+                for m in [1, 2, 3, 4, 5, 8, 16, 64] {
                     let y = MatmulCheck.run(w.matrix, Array(x[0..<(m * k)]), rows: m, backend: backend)
                     MatmulCheck.assertBitIdentical(y, Array(ref[0..<(m * n)]), "\(type) \(backend) M=\(m)")
                 }

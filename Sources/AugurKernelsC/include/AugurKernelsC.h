@@ -46,10 +46,12 @@ void augur_mm_q5_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int
 void augur_mm_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
                    const augur_act *a, int M, float *y, int ldy);
 
-/// M = 1 specialisations (decode): y[r] = W[r] · x for r in [rowBegin, rowEnd), bit-identical to
-/// augur_mm_q4_K / augur_mm_q6_K with M = 1 (which call them).
-void augur_mv_q4_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K, const augur_act *a, float *y);
-void augur_mv_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K, const augur_act *a, float *y);
+/// Small-M specialisations (M = 1…4: decode, short verification batches), same contract and
+/// bit-identical results as augur_mm_q4_K / augur_mm_q6_K (which call them for M <= 4).
+void augur_mv_q4_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                   const augur_act *a, int M, float *y, int ldy);
+void augur_mv_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                   const augur_act *a, int M, float *y, int ldy);
 
 /// Float-weight products: x is M × K fp32 (row stride ldx), `scratch` holds K floats (used to
 /// widen one F16/BF16 row once for all M rows). `type`: 0 = F32, 1 = F16, 30 = BF16 (ggml ids).

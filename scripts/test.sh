@@ -5,10 +5,11 @@
 # (e.g. `scripts/test.sh --filter AugurTokenizerTests`); AUGUR_SKIP_PULL=1 skips the pulls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-flags=(-c release -Xswiftc -enable-testing)
+# A build folder of its own: a plain `swift run -c release` (no -enable-testing) then does not rebuild.
+flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 swift build "${flags[@]}" --build-tests
 if [ "${AUGUR_SKIP_PULL:-0}" != 1 ]; then
-    .build/release/augur pull smollm2-135m-instruct qwen2.5-coder-0.5b-instruct qwen2.5-coder-1.5b-instruct
+    .build-test/release/augur pull smollm2-135m-instruct qwen2.5-coder-0.5b-instruct qwen2.5-coder-1.5b-instruct
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -29,7 +29,7 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
         case .badMagic(let m): return "not a GGUF file: magic is 0x\(String(m, radix: 16)), expected 0x46554747 (\"GGUF\")"
         case .unsupportedVersion(let v): return "unsupported GGUF version \(v) (supported: 2, 3)"
         case .truncated(let what, let offset): return "GGUF file is truncated: ran out of bytes reading \(what) at offset \(offset)"
-        case .absurdCount(let what, let v): return "GGUF header claims an absurd \(what): \(v)"
+        case .absurdCount(let what, let v): return "GGUF header claims an impossible \(what): \(v) (more than the file can hold: truncated or corrupt file)"
         case .absurdStringLength(let n, let offset): return "GGUF string at offset \(offset) claims length \(n), longer than the file"
         case .invalidUTF8(let offset): return "GGUF string at offset \(offset) is not valid UTF-8"
         case .unknownValueType(let t, let key): return "unknown GGUF metadata value type \(t) for key '\(key)'"

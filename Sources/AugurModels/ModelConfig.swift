@@ -46,6 +46,18 @@ public struct ModelConfig: Sendable, Codable, Equatable {
         self.tiedEmbeddings = tiedEmbeddings
     }
 
+    /// Bytes of an f16 KV cache for `capacity` positions (K and V, every layer), or nil when the
+    /// size does not fit in `Int`. Lets callers refuse an impossible `--ctx` before allocating.
+    public func kvCacheBytes(capacity: Int) -> Int? {
+        var total = 2 * MemoryLayout<Float16>.size
+        for factor in [layerCount, kvHeadCount, headDim, capacity] {
+            let (product, overflow) = total.multipliedReportingOverflow(by: factor)
+            if overflow { return nil }
+            total = product
+        }
+        return total
+    }
+
     /// Reads the configuration of a `qwen2` or `llama` GGUF.
     /// - Throws: `ModelError.unsupportedArchitecture`, `GGUFError.missingMetadata`, `ModelError.badConfig`
     ///   when values are inconsistent (e.g. heads not dividing the embedding).

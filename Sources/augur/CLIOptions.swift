@@ -8,6 +8,8 @@ import Foundation
 /// Which model to run and how much memory and how many threads it gets.
 struct ModelOptions: ParsableArguments {
     static let defaultModel = "qwen2.5-coder-1.5b-instruct"
+    /// More threads than this only adds scheduling overhead on any machine Augur targets.
+    static let maxThreads = 1024
 
     @Option(name: .shortAndLong, help: ArgumentHelp(
         "Model name (see `augur models`; pulled on first use) or path to a .gguf file.", valueName: "name|path"))
@@ -24,7 +26,9 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         guard ctx >= 1 else { throw ValidationError("--ctx must be ≥ 1, got \(ctx)") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1, got \(t)") }
+        if let t = threads, t < 1 || t > Self.maxThreads {
+            throw ValidationError("--threads must be between 1 and \(Self.maxThreads), got \(t)")
+        }
     }
 
     /// Resolves the model (pulling a known model that is not cached yet, with progress on stderr),
@@ -34,6 +38,11 @@ struct ModelOptions: ParsableArguments {
         if let t = threads { Matmul.defaultThreadCount = t }
         let path = try ModelStore().resolve(model, pullIfMissing: true, progress: PullProgressPrinter().report)
         let loaded = try LoadedModel(path: path)
+        let memory = ProcessInfo.processInfo.physicalMemory
+        guard let bytes = loaded.model.config.kvCacheBytes(capacity: ctx), UInt64(bytes) < memory else {
+            let need = loaded.model.config.kvCacheBytes(capacity: ctx).map { String(format: "%.1f GB", Double($0) / 1e9) } ?? "more than 2^63 bytes"
+            throw ValidationError("--ctx \(ctx) needs a KV cache of \(need), more than this machine's \(String(format: "%.1f GB", Double(memory) / 1e9)) of memory")
+        }
         if ctx > loaded.trainedContextLength {
             printError("warning: --ctx \(ctx) exceeds the model's training context (\(loaded.trainedContextLength) tokens); quality may drop past it")
         }

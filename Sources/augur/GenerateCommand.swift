@@ -42,7 +42,8 @@ struct GenerateCommand: ParsableCommand {
             let cache = loaded.model.makeCache(capacity: modelOptions.ctx)
             let result = try loaded.makeGenerator().generate(prompt: ids, cache: cache, parameters: sampling.parameters,
                                                              onText: writeOut)
-            if isatty(1) != 0 && !result.text.hasSuffix("\n") { writeOut("\n") }
+            // End the reply's line so the stats line (stderr) never sticks to it in a shared stream.
+            if !result.text.hasSuffix("\n") { writeOut("\n") }
             printError(result.stats.summary)
         }
     }
@@ -52,10 +53,12 @@ struct GenerateCommand: ParsableCommand {
         if let p = prompt {
             text = p
         } else if let f = file {
-            guard let data = FileManager.default.contents(atPath: f) else {
-                throw ValidationError("cannot read prompt file \(f)")
+            // FileHandle reads pipes and devices too (-f /dev/stdin, process substitution).
+            guard let handle = FileHandle(forReadingAtPath: f) else {
+                throw ValidationError("cannot read prompt file \(f): \(String(cString: strerror(errno)))")
             }
-            text = String(decoding: data, as: UTF8.self)
+            defer { try? handle.close() }
+            text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         } else {
             if isatty(0) != 0 { printError("reading the prompt from standard input (end with Ctrl-D)…") }
             text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)

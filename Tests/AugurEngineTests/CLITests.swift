@@ -103,5 +103,20 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(tooLong.status, 0)
         XCTAssertTrue(tooLong.stderr.contains("but the context holds 32"), tooLong.stderr)
         XCTAssertTrue(tooLong.stdout.isEmpty)
+
+        // A context whose KV cache cannot exist is refused before anything is allocated.
+        for ctx in ["100000000", "9223372036854775807"] {
+            let huge = try augur(["generate", "--model", model, "--ctx", ctx, "hi"])
+            XCTAssertEqual(huge.status, 1, huge.stderr)
+            XCTAssertTrue(huge.stderr.contains("needs a KV cache of"), huge.stderr)
+        }
+        let threads = try augur(["generate", "--model", model, "--threads", "9223372036854775807", "hi"])
+        XCTAssertNotEqual(threads.status, 0)
+        XCTAssertTrue(threads.stderr.contains("--threads must be between 1 and"), threads.stderr)
+
+        // -f reads any readable stream, and names the reason when it cannot.
+        let unreadable = try augur(["generate", "--model", model, "-f", "/nonexistent/prompt.txt"])
+        XCTAssertNotEqual(unreadable.status, 0)
+        XCTAssertTrue(unreadable.stderr.contains("cannot read prompt file /nonexistent/prompt.txt: No such file"), unreadable.stderr)
     }
 }

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Kernels are SIMD code: without a CPU baseline Swift emits libm calls for FMA and soft-float
-// Float16 conversions (see ../shared/notes/cpu-facts.md). Haswell = AVX2 + FMA + F16C, portable
+// Float16 conversions (10-50x slower). Haswell = AVX2 + FMA + F16C, portable
 // to every x86-64 machine this project runs on.
 let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 let swiftSettings: [SwiftSetting] = cpuFlags + [.swiftLanguageMode(.v5)]

@@ -1,19 +1,7 @@
 import AugurGGUF
 @testable import AugurKernels
+import AugurTestSupport
 import XCTest
-
-/// Deterministic generator for test data (SplitMix64).
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A weight matrix that owns its bytes.
 final class OwnedMatrix {
@@ -30,7 +18,7 @@ final class OwnedMatrix {
     /// Random blocks with sane scales: random quant bytes, fp16 scale fields in a small range.
     static func random(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) -> OwnedMatrix {
         OwnedMatrix(type: type, rows: rows, cols: cols) { p, n in
-            var rng = SeededRNG(seed)
+            var rng = SeededRandom(seed: seed)
             for i in 0..<n { p.storeBytes(of: UInt8.random(in: 0...255, using: &rng), toByteOffset: i, as: UInt8.self) }
             func half(_ off: Int, _ range: ClosedRange<Float>) {
                 p.storeBytes(of: Float16(Float.random(in: range, using: &rng)).bitPattern, toByteOffset: off, as: UInt16.self)
@@ -57,7 +45,7 @@ final class OwnedMatrix {
 
 /// Random activations with a few outliers, as real hidden states have.
 func randomActivations(rows: Int, cols: Int, seed: UInt64) -> [Float] {
-    var rng = SeededRNG(seed)
+    var rng = SeededRandom(seed: seed)
     return (0..<(rows * cols)).map { i in
         let v = Float.random(in: -1...1, using: &rng)
         return i % 97 == 3 ? v * 20 : v

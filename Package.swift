@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "AugurSampling", targets: ["AugurSampling"]),
         .library(name: "AugurStore", targets: ["AugurStore"]),
         .library(name: "AugurEngine", targets: ["AugurEngine"]),
+        .library(name: "AugurSpeculative", targets: ["AugurSpeculative"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,6 +46,10 @@ let package = Package(
             name: "AugurEngine",
             dependencies: ["AugurGGUF", "AugurModels", "AugurTokenizer", "AugurSampling", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
+        .target(
+            name: "AugurSpeculative",
+            dependencies: ["AugurModels", "AugurSampling", "AugurTokenizer", "AugurGGUF"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "augur",
             dependencies: [
@@ -60,6 +65,7 @@ let package = Package(
         .testTarget(name: "AugurModelsTests", dependencies: ["AugurModels", "AugurTokenizer", "AugurGGUF", "AugurTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "AugurSamplingTests", dependencies: ["AugurSampling"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurStoreTests", dependencies: ["AugurStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AugurSpeculativeTests", dependencies: ["AugurSpeculative", "AugurModels", "AugurSampling", "AugurTokenizer", "AugurTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurEngineTests", dependencies: ["AugurEngine", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurTestSupport"], swiftSettings: swiftSettings),
     ]
 )

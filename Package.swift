@@ -58,7 +58,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
-        .target(name: "AugurTestSupport", dependencies: ["AugurGGUF", "AugurStore"], path: "Tests/AugurTestSupport", swiftSettings: swiftSettings),
+        .target(name: "AugurTestSupport", dependencies: ["AugurGGUF", "AugurStore", "AugurSampling"], path: "Tests/AugurTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "AugurGGUFTests", dependencies: ["AugurGGUF", "AugurKernels", "AugurTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "AugurKernelsTests", dependencies: ["AugurKernels", "AugurGGUF", "AugurTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurTokenizerTests", dependencies: ["AugurTokenizer", "AugurGGUF", "AugurTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

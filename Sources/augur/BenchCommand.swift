@@ -94,7 +94,7 @@ struct BenchCommand: ParsableCommand {
         }
         let result = withExtendedLifetime(files) { KernelBenchmark.run(cases: cases, threads: Matmul.defaultThreadCount) }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         writeOut(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
     }
 }
@@ -145,7 +145,7 @@ struct BenchReport: Codable {
 
     func jsonText() throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 

@@ -1,17 +1,13 @@
-/// Deterministic pseudo-random numbers for test inputs: SplitMix64 (Steele, Lea & Flood 2014,
-/// "Fast splittable pseudorandom number generators"). Same seed, same sequence, on every machine.
+import AugurSampling
+
+/// Deterministic pseudo-random numbers for test inputs: AugurSampling's SplitMix64 plus helpers for
+/// uniform floats. Same seed, same sequence, on every machine.
 public struct SeededRandom: RandomNumberGenerator {
-    public var state: UInt64
+    private var base: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in [lo, hi), from the top 24 bits.
     public mutating func float(_ lo: Float, _ hi: Float) -> Float {

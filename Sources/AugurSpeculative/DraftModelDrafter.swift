@@ -1,0 +1,122 @@
+import AugurModels
+import Foundation
+import AugurSampling
+
+/// Drafting with a smaller language model that shares the target's vocabulary (check it with
+/// ``VocabularyCompatibility/check(target:draft:)``), as in Leviathan et al. 2023 and llama.cpp's
+/// `common/speculative.cpp` (`common_speculative_gen_draft`).
+///
+/// The drafter owns the draft model's KV cache and remembers which tokens it holds. Each
+/// ``draft(context:maxTokens:)``:
+/// 1. keeps the longest cached prefix shared with `context` and truncates the rest (rollback of
+///    rejected draft tokens), then runs the committed tokens it has not seen (typically the
+///    target's corrected or bonus token) in one batch;
+/// 2. proposes tokens one at a time: greedy (argmax; `Draft.distributions` is nil, q one-hot) or,
+///    with a `Sampler`, drawn from the sampler's processed distribution (q = that distribution);
+/// 3. stops early when the draft's most likely token has probability below `pMin` (llama.cpp's
+///    `--draft-p-min`): an unsure draft is likely rejected, so its verification cost is wasted.
+///    The probability is that of the softmax of the raw logits (greedy) or of q (sampled).
+///
+/// The last proposed token is not run through the draft model (its K/V are never needed unless
+/// it is accepted, and then the next call runs it as a committed token).
+public final class DraftModelDrafter: Drafter {
+    public let model: any LanguageModel
+    /// Draws sampled drafts; nil for greedy drafting.
+    public let sampler: Sampler?
+    /// Stop drafting when the top probability at a position is below this (0 disables).
+    public var pMin: Float
+    /// The draft model's cache; holds the K/V of `cached`.
+    public let cache: KVCache
+    /// Tokens whose K/V are in `cache`, oldest first.
+    public private(set) var cached: [Int32] = []
+
+    /// - Parameters:
+    ///   - model: the draft model.
+    ///   - capacity: positions of the draft cache (prompt + output + draft length).
+    ///   - sampler: nil for greedy drafting; otherwise q is `sampler`'s processed distribution.
+    ///   - pMin: minimum top probability to keep drafting, in [0, 1].
+    public init(model: any LanguageModel, capacity: Int, sampler: Sampler? = nil, pMin: Float = 0) {
+        self.model = model
+        self.sampler = sampler
+        self.pMin = pMin
+        cache = model.makeCache(capacity: capacity)
+    }
+
+    /// Prefills the prompt into the draft cache (all but its last token, which `draft` runs to get
+    /// the first logits).
+    public func begin(prompt: [Int32]) throws {
+        cache.truncate(to: 0)
+        cached = []
+        if prompt.count > 1 { try feed(Array(prompt.dropLast()), rows: .none) }
+    }
+
+    /// Truncates the cache to the longest prefix of `committed` it holds.
+    public func accept(committed: [Int32]) throws {
+        rollback(toPrefixOf: committed)
+    }
+
+    /// Up to `maxTokens` draft tokens after `context` (fewer when `pMin` stops early or the cache
+    /// would overflow; empty for an empty context).
+    /// - Throws: `ModelError` from the draft model's forward pass; `SamplingError` from the sampler.
+    public func draft(context: [Int32], maxTokens: Int) throws -> Draft {
+        guard !context.isEmpty, maxTokens > 0 else { return .empty }
+        // Keep at least the last context token uncached: running it yields the first draft logits.
+        rollback(toPrefixOf: Array(context.dropLast()))
+        // The cache must hold context + the first k − 1 draft tokens.
+        let k = min(maxTokens, cache.capacity - context.count + 1)
+        guard k > 0 else { return .empty }
+
+        var logits = try feed(Array(context[cached.count...]), rows: .last)
+        var tokens: [Int32] = []
+        var distributions: [TokenDistribution] = []
+        var history = context
+        while true {
+            let token: Int32
+            let top: Float
+            if let sampler {
+                let q = try sampler.distribution(logits: logits, history: history)
+                token = sampler.draw(from: q)
+                top = q.probability(of: q.mostLikely)
+                if top < pMin { break }
+                distributions.append(q)
+            } else {
+                (token, top) = Self.argmax(logits)
+                if top < pMin { break }
+            }
+            tokens.append(token)
+            history.append(token)
+            if tokens.count == k { break }
+            logits = try feed([token], rows: .last)
+        }
+        return Draft(tokens: tokens, distributions: sampler == nil ? nil : distributions)
+    }
+
+    /// Runs `tokens` after the cache and records them; returns the logits of the last row.
+    @discardableResult
+    private func feed(_ tokens: [Int32], rows: LogitRows) throws -> [Float] {
+        let out = try model.forward(tokens, cache: cache, rows: rows)
+        cached += tokens
+        return rows == .none ? [] : Array(out.row(out.rowCount - 1))
+    }
+
+    /// Drops cached tokens after the longest common prefix of `cached` and `tokens`.
+    private func rollback(toPrefixOf tokens: [Int32]) {
+        var common = 0
+        let limit = min(cached.count, tokens.count)
+        while common < limit && cached[common] == tokens[common] { common += 1 }
+        if common < cached.count {
+            cache.truncate(to: common)
+            cached.removeLast(cached.count - common)
+        }
+    }
+
+    /// The most likely id (ties to the lowest) and its softmax probability at temperature 1.
+    static func argmax(_ logits: [Float]) -> (Int32, Float) {
+        var best = 0
+        for i in logits.indices where logits[i] > logits[best] { best = i }
+        let m = logits[best]
+        var sum: Double = 0
+        for l in logits where l.isFinite || l == m { sum += Double(exp(Double(l - m))) }
+        return (Int32(best), Float(1 / sum))
+    }
+}

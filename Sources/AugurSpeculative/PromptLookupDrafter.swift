@@ -1,0 +1,99 @@
+import AugurSampling
+
+/// Prompt-lookup (n-gram) drafting: zero model cost.
+///
+/// Takes the last n tokens of the committed sequence (prompt + output), finds their most recent
+/// earlier occurrence, and proposes the tokens that followed it; n is tried from `maxN` down to
+/// `minN`, so longer (more specific) matches win. Works well when the output copies from the
+/// prompt (code edits, summaries, RAG). Source: Saxena 2023, "Prompt Lookup Decoding"
+/// (github.com/apoorvumang/prompt-lookup-decoding); llama.cpp's `--spec-type ngram` / `lookup` examples.
+///
+/// Cost: one hash index per n, `[hash(n-gram) → latest start]`, updated incrementally as the
+/// sequence grows (O(maxN − minN + 1) per new token); a lookup is one probe per n plus a compare.
+/// A context that is not an extension of the indexed one (a new generation) is re-indexed from
+/// scratch, O(length × n-sizes).
+///
+/// Deterministic: ``Draft/distributions`` is nil (q is one-hot on each proposed token).
+public final class PromptLookupDrafter: Drafter {
+    /// Match sizes and draft length.
+    public struct Options: Sendable, Equatable {
+        /// Shortest n-gram tried (≥ 1).
+        public var minN: Int
+        /// Longest n-gram tried (≥ minN).
+        public var maxN: Int
+        /// Most tokens proposed per call (also capped by `draft`'s `maxTokens`).
+        public var maxDraft: Int
+
+        public init(minN: Int = 1, maxN: Int = 3, maxDraft: Int = 10) {
+            self.minN = max(1, minN)
+            self.maxN = max(self.minN, maxN)
+            self.maxDraft = max(0, maxDraft)
+        }
+    }
+
+    public let options: Options
+    /// Tokens the index covers.
+    private var indexed: [Int32] = []
+    /// `index[n - minN][hash]` = latest start i of an n-gram with that hash that has a following
+    /// token (i + n < indexed.count). Hash collisions are resolved by comparing tokens on lookup.
+    private var index: [[UInt64: Int]]
+
+    public init(options: Options = Options()) {
+        self.options = options
+        index = Array(repeating: [:], count: options.maxN - options.minN + 1)
+    }
+
+    public func begin(prompt: [Int32]) {
+        reset()
+        sync(prompt)
+    }
+
+    public func accept(committed: [Int32]) { sync(committed) }
+
+    /// The continuation of the latest earlier occurrence of the longest matching suffix n-gram.
+    public func draft(context: [Int32], maxTokens: Int) -> Draft {
+        sync(context)
+        let k = min(maxTokens, options.maxDraft)
+        let length = indexed.count
+        guard k > 0 else { return .empty }
+        for n in stride(from: options.maxN, through: options.minN, by: -1) where n < length {
+            let suffixStart = length - n
+            let h = Self.hash(indexed, from: suffixStart, count: n)
+            guard let start = index[n - options.minN][h] else { continue }
+            guard (0..<n).allSatisfy({ indexed[start + $0] == indexed[suffixStart + $0] }) else { continue }
+            let from = start + n
+            let to = min(from + k, length)
+            if from < to { return Draft(tokens: Array(indexed[from..<to])) }
+        }
+        return .empty
+    }
+
+    /// Forgets everything indexed.
+    public func reset() {
+        indexed.removeAll(keepingCapacity: true)
+        for i in index.indices { index[i].removeAll(keepingCapacity: true) }
+    }
+
+    /// Extends the index to `tokens`, or rebuilds it when `tokens` does not extend what is indexed.
+    private func sync(_ tokens: [Int32]) {
+        if tokens.count < indexed.count || !tokens[..<indexed.count].elementsEqual(indexed) { reset() }
+        for t in tokens[indexed.count...] {
+            indexed.append(t)
+            // The n-grams that now have a following token are those ending just before `t`.
+            let end = indexed.count - 1
+            for n in options.minN...options.maxN where end - n >= 0 {
+                index[n - options.minN][Self.hash(indexed, from: end - n, count: n)] = end - n
+            }
+        }
+    }
+
+    /// FNV-1a over the token ids' bytes.
+    @inline(__always)
+    private static func hash(_ tokens: [Int32], from start: Int, count: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in start..<(start + count) {
+            h = (h ^ UInt64(UInt32(bitPattern: tokens[i]))) &* 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+}

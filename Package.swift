@@ -48,7 +48,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "AugurSpeculative",
-            dependencies: ["AugurModels", "AugurSampling", "AugurTokenizer", "AugurGGUF"],
+            dependencies: ["AugurEngine", "AugurModels", "AugurSampling", "AugurTokenizer", "AugurGGUF"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "augur",
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "AugurModelsTests", dependencies: ["AugurModels", "AugurTokenizer", "AugurGGUF", "AugurTestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "AugurSamplingTests", dependencies: ["AugurSampling"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurStoreTests", dependencies: ["AugurStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "AugurSpeculativeTests", dependencies: ["AugurSpeculative", "AugurModels", "AugurSampling", "AugurTokenizer", "AugurTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AugurSpeculativeTests", dependencies: ["AugurSpeculative", "AugurEngine", "AugurModels", "AugurSampling", "AugurTokenizer", "AugurTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurEngineTests", dependencies: ["AugurEngine", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurTestSupport"], swiftSettings: swiftSettings),
     ]
 )

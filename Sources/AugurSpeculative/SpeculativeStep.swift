@@ -1,0 +1,148 @@
+import AugurEngine
+import AugurModels
+import AugurSampling
+import Dispatch
+
+/// A draft-and-verify decode step: the `DecodeStep` that plugs speculative decoding into the
+/// engine's `Generator` (Leviathan et al. 2023, arXiv 2211.17192, Algorithm 1; Chen et al. 2023,
+/// arXiv 2302.01318).
+///
+/// One `advance` call:
+/// 1. k' = min(k, limit − 1, free cache positions − 1); the drafter proposes up to k' tokens
+///    x_1..x_k' after `sequence`;
+/// 2. ONE target forward over [last token of `sequence`, x_1..x_k'] with logits for every row
+///    (the cache grows by k' + 1);
+/// 3. p_i = `sampler.distribution` of row i, with history `sequence + x_1..x_{i-1}` (so the
+///    repetition penalty and any logit processor see the draft prefix, exactly as plain decoding
+///    would have seen those tokens);
+/// 4. the verifier accepts a tokens and adds one corrected or bonus token (a + 1 tokens emitted);
+/// 5. the cache is cut back to `sequence.count + a` positions: `sequence`, then the accepted draft
+///    tokens; the last emitted token is not run yet (the `DecodeStep` invariant).
+///
+/// With no draft (k' = 0 or the drafter proposes nothing) the step is plain decoding: one token, one
+/// forward, drawn with `sampler.draw` as `SingleTokenStep` does.
+///
+/// Randomness: the verifier draws from the sampler's own generator (`sampler.rng`, seeded with
+/// `SamplingParameters.seed`), so a speculative run is reproducible from its seed. Greedy
+/// verification consumes none, and its output is token for token plain greedy decoding.
+///
+/// The step detects a new generation (a `sequence` that does not extend the previous round's
+/// committed sequence) and calls `drafter.begin(prompt:)` then. `metrics` accumulates over the
+/// step's life (call `resetMetrics()` between generations to measure one); it counts only decode
+/// rounds, not the generator's prefill. Not thread-safe.
+public final class SpeculativeStep: DecodeStep {
+    /// The target model whose output distribution the step reproduces.
+    public let model: any LanguageModel
+    public let drafter: any Drafter
+    public let verifier: any Verifier
+    /// Draft tokens asked for per round (fixed policy), ≥ 0.
+    public var draftLength: Int
+    /// Counts and timings of all rounds so far (prefill not included).
+    public private(set) var metrics = SpeculationMetrics()
+    /// The committed sequence after the last round (to detect a new generation).
+    private var committed: [Int32]?
+
+    /// - Parameters:
+    ///   - model: the target model.
+    ///   - drafter: proposes tokens (prompt lookup, a draft model, ...).
+    ///   - verifier: accepts a prefix of each draft (`GreedyVerifier` at temperature 0,
+    ///     `SpeculativeSamplingVerifier` otherwise; see `makeVerifier(for:method:)`).
+    ///   - draftLength: k, draft tokens per round; negative values count as 0.
+    public init(model: any LanguageModel, drafter: any Drafter, verifier: any Verifier, draftLength: Int = 4) {
+        self.model = model
+        self.drafter = drafter
+        self.verifier = verifier
+        self.draftLength = max(0, draftLength)
+    }
+
+    /// Forgets the accumulated metrics.
+    public func resetMetrics() { metrics = SpeculationMetrics() }
+
+    /// See `DecodeStep.advance`. Returns 1...`limit` tokens: the accepted draft prefix and one
+    /// corrected or bonus token.
+    /// - Throws: `GenerationError.emptyPrompt` for an empty sequence, `ModelError` from the target
+    ///   (or from a drafter's model, other than its context filling up), `SamplingError`,
+    ///   `VerificationError`.
+    public func advance(sequence: [Int32], cache: KVCache, sampler: Sampler, limit: Int) throws -> [Int32] {
+        guard let last = sequence.last else { throw GenerationError.emptyPrompt }
+        let base = sequence.count
+        if let c = committed, c.count <= base, sequence[..<c.count].elementsEqual(c) {
+            // Same generation: the drafter re-syncs from `accept(committed:)` and the context.
+        } else {
+            try drafter.begin(prompt: sequence)
+        }
+
+        // 1. Draft.
+        let room = cache.capacity - cache.count
+        let k = max(0, min(draftLength, limit - 1, room - 1))
+        let t0 = DispatchTime.now()
+        var draft = Draft.empty
+        if k > 0 {
+            do {
+                draft = try drafter.draft(context: sequence, maxTokens: k)
+            } catch ModelError.contextFull {
+                draft = .empty  // the drafter's own context is full: decode plainly
+            }
+            if draft.count > k {
+                draft = Draft(tokens: Array(draft.tokens.prefix(k)), distributions: draft.distributions.map { Array($0.prefix(k)) })
+            }
+        }
+        let t1 = DispatchTime.now()
+
+        // 2. One target pass over the last committed token and the draft.
+        let logits = try model.forward([last] + draft.tokens, cache: cache, rows: .all)
+        let t2 = DispatchTime.now()
+
+        // 3.-4. Target distributions, then verification. Processors provisionally accept the draft
+        // tokens so row i sees x_1..x_{i-1}; they are rolled back before the real accepts below.
+        let processorCounts = sampler.processors.map { $0.acceptedCount }
+        var history = sequence
+        history.reserveCapacity(base + draft.count)
+        var targets: [TokenDistribution] = []
+        targets.reserveCapacity(draft.count + 1)
+        for i in 0...draft.count {
+            let p = try logits.values.withUnsafeBufferPointer { all in
+                try sampler.distribution(logits: UnsafeBufferPointer(rebasing: all[(i * logits.vocabSize)..<((i + 1) * logits.vocabSize)]),
+                                         history: history)
+            }
+            targets.append(p)
+            if i < draft.count {
+                history.append(draft.tokens[i])
+                sampler.accept(draft.tokens[i])
+            }
+        }
+        for (processor, count) in zip(sampler.processors, processorCounts) { processor.rollback(to: count) }
+
+        let accepted: Int
+        var emitted: [Int32]
+        if draft.isEmpty {
+            accepted = 0
+            emitted = [sampler.draw(from: targets[0])]
+        } else {
+            let q = (0..<draft.count).map { draft.distribution(at: $0, vocabularySize: logits.vocabSize) }
+            let v = try verifier.verify(draft: draft.tokens, draftDistributions: q, targetDistributions: targets,
+                                        rng: &sampler.rng)
+            accepted = v.acceptedCount
+            emitted = v.emitted
+        }
+        if emitted.count > limit { emitted.removeLast(emitted.count - limit) }
+        let t3 = DispatchTime.now()
+
+        // 5. Roll back: keep `sequence` and the accepted draft tokens; the last emitted token is not run.
+        cache.truncate(to: base + min(accepted, emitted.count - 1))
+        let now = sequence + emitted
+        committed = now
+        for token in emitted { sampler.accept(token) }
+        try drafter.accept(committed: now)
+
+        metrics.record(drafted: draft.count, accepted: min(accepted, emitted.count), emitted: emitted.count)
+        metrics.draftSeconds += elapsed(t0, t1)
+        metrics.targetSeconds += elapsed(t1, t2)
+        metrics.verifySeconds += elapsed(t2, t3)
+        return emitted
+    }
+
+    private func elapsed(_ a: DispatchTime, _ b: DispatchTime) -> Double {
+        Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9
+    }
+}

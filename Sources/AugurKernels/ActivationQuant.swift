@@ -74,20 +74,12 @@ public final class QuantizedActivations {
         bsums = grown(bsums, &capB, m * bsumStride)
     }
 
-    private func grown<T: BinaryInteger>(_ p: UnsafeMutablePointer<T>, _ cap: inout Int, _ need: Int) -> UnsafeMutablePointer<T> {
+    /// `p` when it holds `need` elements, else a new zeroed buffer of `need` (the old one freed).
+    private func grown<T: Numeric>(_ p: UnsafeMutablePointer<T>, _ cap: inout Int, _ need: Int) -> UnsafeMutablePointer<T> {
         guard need > cap else { return p }
         p.deallocate()
         cap = need
         let n = UnsafeMutablePointer<T>.allocate(capacity: need)
-        n.initialize(repeating: 0, count: need)
-        return n
-    }
-
-    private func grown(_ p: UnsafeMutablePointer<Float>, _ cap: inout Int, _ need: Int) -> UnsafeMutablePointer<Float> {
-        guard need > cap else { return p }
-        p.deallocate()
-        cap = need
-        let n = UnsafeMutablePointer<Float>.allocate(capacity: need)
         n.initialize(repeating: 0, count: need)
         return n
     }

@@ -24,6 +24,8 @@ public enum Dequantize {
                      "Dequantize.row: \(count) elements is not a whole number of \(type) blocks of \(type.blockSize)")
         let blocks = count / type.blockSize
         let bytes = src.assumingMemoryBound(to: UInt8.self)
+        // Block b of a quantized row: its bytes and where its elements go (sizes from GGMLType).
+        let stride = type.typeSize, width = type.blockSize
         switch type {
         case .f32:
             UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * 4)
@@ -34,19 +36,19 @@ public enum Dequantize {
                 dst[i] = Float(bitPattern: UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
             }
         case .q4_0:
-            for b in 0..<blocks { q4_0(bytes + b * 18, dst + b * 32) }
+            for b in 0..<blocks { q4_0(bytes + b * stride, dst + b * width) }
         case .q4_1:
-            for b in 0..<blocks { q4_1(bytes + b * 20, dst + b * 32) }
+            for b in 0..<blocks { q4_1(bytes + b * stride, dst + b * width) }
         case .q5_0:
-            for b in 0..<blocks { q5_0(bytes + b * 22, dst + b * 32) }
+            for b in 0..<blocks { q5_0(bytes + b * stride, dst + b * width) }
         case .q8_0:
-            for b in 0..<blocks { q8_0(bytes + b * 34, dst + b * 32) }
+            for b in 0..<blocks { q8_0(bytes + b * stride, dst + b * width) }
         case .q4_K:
-            for b in 0..<blocks { q4_K(bytes + b * 144, dst + b * 256) }
+            for b in 0..<blocks { q4_K(bytes + b * stride, dst + b * width) }
         case .q5_K:
-            for b in 0..<blocks { q5_K(bytes + b * 176, dst + b * 256) }
+            for b in 0..<blocks { q5_K(bytes + b * stride, dst + b * width) }
         case .q6_K:
-            for b in 0..<blocks { q6_K(bytes + b * 210, dst + b * 256) }
+            for b in 0..<blocks { q6_K(bytes + b * stride, dst + b * width) }
         default:
             preconditionFailure("Dequantize.row: \(type) is not supported (GGMLType.isSupported is false; WeightMatrix rejects it)")
         }

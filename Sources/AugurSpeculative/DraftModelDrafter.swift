@@ -1,6 +1,7 @@
+import AugurEngine
 import AugurModels
-import Foundation
 import AugurSampling
+import Foundation
 
 /// Drafting with a smaller language model that shares the target's vocabulary (check it with
 /// ``VocabularyCompatibility/check(target:draft:)``), as in Leviathan et al. 2023 and llama.cpp's
@@ -80,7 +81,8 @@ public final class DraftModelDrafter: Drafter {
                 if top < pMin { break }
                 distributions.append(q)
             } else {
-                (token, top) = Self.argmax(logits)
+                guard let best = Self.argmax(logits) else { break }  // no viable token
+                (token, top) = best
                 if top < pMin { break }
             }
             tokens.append(token)
@@ -101,22 +103,20 @@ public final class DraftModelDrafter: Drafter {
 
     /// Drops cached tokens after the longest common prefix of `cached` and `tokens`.
     private func rollback(toPrefixOf tokens: [Int32]) {
-        var common = 0
-        let limit = min(cached.count, tokens.count)
-        while common < limit && cached[common] == tokens[common] { common += 1 }
+        let common = ChatSession.commonPrefixLength(cached, tokens)
         if common < cached.count {
             cache.truncate(to: common)
             cached.removeLast(cached.count - common)
         }
     }
 
-    /// The most likely id (ties to the lowest) and its softmax probability at temperature 1.
-    static func argmax(_ logits: [Float]) -> (Int32, Float) {
-        var best = 0
-        for i in logits.indices where logits[i] > logits[best] { best = i }
-        let m = logits[best]
+    /// The most likely id (ties to the lowest, as the greedy sampler) and its softmax probability
+    /// at temperature 1; nil when no logit is viable.
+    static func argmax(_ logits: [Float]) -> (Int32, Float)? {
+        guard let best = logits.withUnsafeBufferPointer(LogitFilters.argmax) else { return nil }
+        let m = logits[Int(best)]
         var sum: Double = 0
         for l in logits where l.isFinite || l == m { sum += Double(exp(Double(l - m))) }
-        return (Int32(best), Float(1 / sum))
+        return (best, Float(1 / sum))
     }
 }

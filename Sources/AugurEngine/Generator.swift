@@ -130,6 +130,7 @@ public final class Generator {
     }
 }
 
-func seconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
+/// Seconds from `a` to `b` (monotonic clock); shared by the decode loop and decode steps.
+public func seconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
     Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9
 }

@@ -136,13 +136,9 @@ public final class SpeculativeStep: DecodeStep {
         try drafter.accept(committed: now)
 
         metrics.record(drafted: draft.count, accepted: min(accepted, emitted.count), emitted: emitted.count)
-        metrics.draftSeconds += elapsed(t0, t1)
-        metrics.targetSeconds += elapsed(t1, t2)
-        metrics.verifySeconds += elapsed(t2, t3)
+        metrics.draftSeconds += seconds(t0, t1)
+        metrics.targetSeconds += seconds(t1, t2)
+        metrics.verifySeconds += seconds(t2, t3)
         return emitted
-    }
-
-    private func elapsed(_ a: DispatchTime, _ b: DispatchTime) -> Double {
-        Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9
     }
 }

@@ -7,7 +7,6 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     case truncated(what: String, offset: Int)
     case absurdCount(what: String, value: UInt64)
     case absurdStringLength(UInt64, offset: Int)
-    case invalidUTF8(offset: Int)
     case unknownValueType(UInt32, key: String)
     case unknownTensorType(UInt32, tensor: String)
     case unsupportedTensorType(GGMLType, tensor: String)
@@ -31,7 +30,6 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
         case .truncated(let what, let offset): return "GGUF file is truncated: ran out of bytes reading \(what) at offset \(offset)"
         case .absurdCount(let what, let v): return "GGUF header claims an impossible \(what): \(v) (more than the file can hold: truncated or corrupt file)"
         case .absurdStringLength(let n, let offset): return "GGUF string at offset \(offset) claims length \(n), longer than the file"
-        case .invalidUTF8(let offset): return "GGUF string at offset \(offset) is not valid UTF-8"
         case .unknownValueType(let t, let key): return "unknown GGUF metadata value type \(t) for key '\(key)'"
         case .unknownTensorType(let t, let name): return "tensor '\(name)' has unknown tensor type \(t)"
         case .unsupportedTensorType(let t, let name): return "tensor '\(name)' has type \(t), which Augur does not support"

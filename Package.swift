@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "augur",
             dependencies: [
-                "AugurEngine", "AugurStore", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurGGUF", "AugurKernels",
+                "AugurEngine", "AugurSpeculative", "AugurStore", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurGGUF", "AugurKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

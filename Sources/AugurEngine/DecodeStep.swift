@@ -22,6 +22,19 @@ public protocol DecodeStep: AnyObject {
     ///   tokens but the last.
     /// - Throws: model and sampling errors.
     func advance(sequence: [Int32], cache: KVCache, sampler: Sampler, limit: Int) throws -> [Int32]
+
+    /// Called by the generator before the prefill of each generation: forget per-generation state.
+    func beginGeneration()
+
+    /// Speculation statistics of the current generation's decode rounds (prefill not included), or
+    /// nil for a step that does not speculate. The generator completes them into
+    /// `GenerationStats.speculation`.
+    var speculationMetrics: SpeculationMetrics? { get }
+}
+
+extension DecodeStep {
+    public func beginGeneration() {}
+    public var speculationMetrics: SpeculationMetrics? { nil }
 }
 
 /// Plain autoregressive decoding: one forward of one token, one sampled token per step.

@@ -31,6 +31,9 @@ public struct GenerationStats: Sendable, Codable, Equatable {
     /// Wall-clock seconds after prefill until generation ended.
     public var decodeSeconds: Double
     public var finishReason: FinishReason
+    /// Drafting and verification statistics when the generation decoded speculatively (the prefill
+    /// counted as one pass and one token); nil for plain decoding.
+    public var speculation: SpeculationMetrics?
 
     public init(promptTokens: Int = 0, reusedPromptTokens: Int = 0, generatedTokens: Int = 0, decodeTokens: Int = 0,
                 prefillSeconds: Double = 0, decodeSeconds: Double = 0, finishReason: FinishReason = .stop) {

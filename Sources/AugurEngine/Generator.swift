@@ -73,6 +73,7 @@ public final class Generator {
         cache.truncate(to: reused)
 
         var stats = GenerationStats(promptTokens: prompt.count, reusedPromptTokens: reused)
+        step.beginGeneration()
         let prefillStart = DispatchTime.now()
         let logits = try model.forward(Array(prompt[reused...]), cache: cache, rows: .last)
         let first = try logits.row(logits.rowCount - 1).withUnsafeBufferPointer {
@@ -126,6 +127,12 @@ public final class Generator {
         stats.generatedTokens = generated.count
         stats.decodeSeconds = seconds(decodeStart, DispatchTime.now())
         stats.finishReason = finish
+        if var m = step.speculationMetrics {
+            m.recordPrefill(seconds: stats.prefillSeconds)
+            // Count what was emitted, not what the step returned past a stop.
+            m.emittedTokens = stats.decodeTokens + 1
+            stats.speculation = m
+        }
         return GenerationResult(text: text, tokens: generated, stopString: stops.stopped, stats: stats)
     }
 }

@@ -44,11 +44,13 @@ public final class DraftModelDrafter: Drafter {
     }
 
     /// Prefills the prompt into the draft cache (all but its last token, which `draft` runs to get
-    /// the first logits).
+    /// the first logits). A prefix the cache already holds (the earlier turns of a chat) is kept.
+    /// A prompt longer than the draft cache leaves the cache empty: drafting then proposes nothing.
     public func begin(prompt: [Int32]) throws {
-        cache.truncate(to: 0)
-        cached = []
-        if prompt.count > 1 { try feed(Array(prompt.dropLast()), rows: .none) }
+        let head = Array(prompt.dropLast())
+        rollback(toPrefixOf: head)
+        guard head.count < cache.capacity else { return }
+        if head.count > cached.count { try feed(Array(head[cached.count...]), rows: .none) }
     }
 
     /// Truncates the cache to the longest prefix of `committed` it holds.

@@ -8,8 +8,8 @@ import Dispatch
 /// arXiv 2302.01318).
 ///
 /// One `advance` call:
-/// 1. k' = min(k, limit − 1, free cache positions − 1); the drafter proposes up to k' tokens
-///    x_1..x_k' after `sequence`;
+/// 1. k' = `policy.nextDraftLength(maximum: min(limit − 1, free cache positions − 1))`; the drafter
+///    proposes up to k' tokens x_1..x_k' after `sequence`;
 /// 2. ONE target forward over [last token of `sequence`, x_1..x_k'] with logits for every row
 ///    (the cache grows by k' + 1);
 /// 3. p_i = `sampler.distribution` of row i, with history `sequence + x_1..x_{i-1}` (so the
@@ -17,7 +17,8 @@ import Dispatch
 ///    would have seen those tokens);
 /// 4. the verifier accepts a tokens and adds one corrected or bonus token (a + 1 tokens emitted);
 /// 5. the cache is cut back to `sequence.count + a` positions: `sequence`, then the accepted draft
-///    tokens; the last emitted token is not run yet (the `DecodeStep` invariant).
+///    tokens; the last emitted token is not run yet (the `DecodeStep` invariant);
+/// 6. the policy hears what the round cost and gave (`RoundObservation`).
 ///
 /// With no draft (k' = 0 or the drafter proposes nothing) the step is plain decoding: one token, one
 /// forward, drawn with `sampler.draw` as `SingleTokenStep` does.
@@ -26,18 +27,18 @@ import Dispatch
 /// `SamplingParameters.seed`), so a speculative run is reproducible from its seed. Greedy
 /// verification consumes none, and its output is token for token plain greedy decoding.
 ///
-/// The step detects a new generation (a `sequence` that does not extend the previous round's
-/// committed sequence) and calls `drafter.begin(prompt:)` then. `metrics` accumulates over the
-/// step's life (call `resetMetrics()` between generations to measure one); it counts only decode
-/// rounds, not the generator's prefill. Not thread-safe.
+/// The step detects a new generation (`beginGeneration()`, or a `sequence` that does not extend the
+/// previous round's committed sequence) and calls `drafter.begin(prompt:)` then. `metrics` holds the
+/// current generation's rounds; the `Generator` adds the prefill and reports them in
+/// `GenerationStats.speculation`. Not thread-safe.
 public final class SpeculativeStep: DecodeStep {
     /// The target model whose output distribution the step reproduces.
     public let model: any LanguageModel
     public let drafter: any Drafter
     public let verifier: any Verifier
-    /// Draft tokens asked for per round (fixed policy), ≥ 0.
-    public var draftLength: Int
-    /// Counts and timings of all rounds so far (prefill not included).
+    /// Chooses k for each round (`FixedDraftLength`, `AdaptiveDraftLength`).
+    public let policy: any DraftLengthPolicy
+    /// Counts and timings of the current generation's rounds (prefill not included).
     public private(set) var metrics = SpeculationMetrics()
     /// The committed sequence after the last round (to detect a new generation).
     private var committed: [Int32]?
@@ -47,16 +48,29 @@ public final class SpeculativeStep: DecodeStep {
     ///   - drafter: proposes tokens (prompt lookup, a draft model, ...).
     ///   - verifier: accepts a prefix of each draft (`GreedyVerifier` at temperature 0,
     ///     `SpeculativeSamplingVerifier` otherwise; see `makeVerifier(for:method:)`).
-    ///   - draftLength: k, draft tokens per round; negative values count as 0.
-    public init(model: any LanguageModel, drafter: any Drafter, verifier: any Verifier, draftLength: Int = 4) {
+    ///   - policy: the draft length per round.
+    public init(model: any LanguageModel, drafter: any Drafter, verifier: any Verifier, policy: any DraftLengthPolicy) {
         self.model = model
         self.drafter = drafter
         self.verifier = verifier
-        self.draftLength = max(0, draftLength)
+        self.policy = policy
     }
 
-    /// Forgets the accumulated metrics.
-    public func resetMetrics() { metrics = SpeculationMetrics() }
+    /// A step with the fixed policy: `draftLength` tokens every round (negative counts as 0).
+    public convenience init(model: any LanguageModel, drafter: any Drafter, verifier: any Verifier, draftLength: Int = 4) {
+        self.init(model: model, drafter: drafter, verifier: verifier, policy: FixedDraftLength(draftLength))
+    }
+
+    /// Starts a generation: forgets the metrics, the committed sequence and the policy's acceptance
+    /// history (`drafter.begin` follows in the first round).
+    public func beginGeneration() {
+        metrics = SpeculationMetrics()
+        committed = nil
+        policy.beginGeneration()
+    }
+
+    /// The current generation's rounds.
+    public var speculationMetrics: SpeculationMetrics? { metrics }
 
     /// See `DecodeStep.advance`. Returns 1...`limit` tokens: the accepted draft prefix and one
     /// corrected or bonus token.
@@ -69,12 +83,13 @@ public final class SpeculativeStep: DecodeStep {
         if let c = committed, c.count <= base, sequence[..<c.count].elementsEqual(c) {
             // Same generation: the drafter re-syncs from `accept(committed:)` and the context.
         } else {
+            if committed != nil { beginGeneration() }
             try drafter.begin(prompt: sequence)
         }
 
         // 1. Draft.
         let room = cache.capacity - cache.count
-        let k = max(0, min(draftLength, limit - 1, room - 1))
+        let k = max(0, policy.nextDraftLength(maximum: max(0, min(limit - 1, room - 1))))
         let t0 = DispatchTime.now()
         var draft = Draft.empty
         if k > 0 {
@@ -135,6 +150,8 @@ public final class SpeculativeStep: DecodeStep {
         for token in emitted { sampler.accept(token) }
         try drafter.accept(committed: now)
 
+        policy.record(RoundObservation(requested: k, drafted: draft.count, accepted: accepted,
+                                       draftSeconds: seconds(t0, t1), targetSeconds: seconds(t1, t2)))
         metrics.record(drafted: draft.count, accepted: min(accepted, emitted.count), emitted: emitted.count)
         metrics.draftSeconds += seconds(t0, t1)
         metrics.targetSeconds += seconds(t1, t2)

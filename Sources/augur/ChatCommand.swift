@@ -1,5 +1,6 @@
 import ArgumentParser
 import AugurEngine
+import AugurSpeculative
 import AugurTokenizer
 import Foundation
 
@@ -16,6 +17,7 @@ struct ChatCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var speculation: SpeculationOptions
 
     @Option(help: "System message (default: the template's own, if any).")
     var system: String?
@@ -26,7 +28,10 @@ struct ChatCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let loaded = try modelOptions.load()
-            let chat = ChatSession(generator: loaded.makeGenerator(), renderer: loaded.template,
+            let (step, label) = try speculation.makeStep(target: loaded, targetName: modelOptions.model,
+                                                         sampling: sampling.parameters.sampling, contextSize: modelOptions.ctx)
+            let generator = Generator(model: loaded.model, codec: loaded.tokenizer, step: step)
+            let chat = ChatSession(generator: generator, renderer: loaded.template,
                                    contextSize: modelOptions.ctx, messages: system.map { [.system($0)] } ?? [])
             let interactive = isatty(0) != 0
             while true {
@@ -39,7 +44,10 @@ struct ChatCommand: ParsableCommand {
                 do {
                     let r = try chat.respond(to: message, parameters: sampling.parameters, onText: writeOut)
                     if !r.text.hasSuffix("\n") { writeOut("\n") }
-                    if !quiet { printError(r.stats.summary) }
+                    if !quiet {
+                        printError(r.stats.summary)
+                        if let m = r.stats.speculation { printError("draft \(label) | " + m.summary) }
+                    }
                 } catch let e as GenerationError {
                     if case .promptTooLong = e {
                         printError("error: \(e) (the conversation is full; /reset starts over)")

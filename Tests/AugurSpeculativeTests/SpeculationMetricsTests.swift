@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import AugurSpeculative
+import AugurEngine
 
 final class SpeculationMetricsTests: XCTestCase {
     /// k = 4, prefill then rounds accepting 4, 2, 0 (hand-computed values in the type's doc comment).

@@ -84,6 +84,18 @@ public struct SpeculationMetrics: Sendable, Codable, Equatable {
         targetForwardPasses > 0 ? Double(emittedTokens) / Double(targetForwardPasses) : nil
     }
 
+    /// One line for the CLI's standard error, e.g. `speculation: drafted 120, accepted 84 (α 0.70),
+    /// τ 2.58 over 50 target passes | per position 0.91 0.78 0.62 0.55 | seconds: prefill 0.41,
+    /// draft 1.20, target 2.31, verify 0.02`.
+    public var summary: String {
+        func f(_ x: Double?, _ digits: Int = 2) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "-" }
+        let positions = perPositionAcceptance.map { f($0) }.joined(separator: " ")
+        return "speculation: drafted \(drafted), accepted \(accepted) (α \(f(acceptanceRate))), τ \(f(meanAcceptedLength))"
+            + " over \(targetForwardPasses) target passes"
+            + (positions.isEmpty ? "" : " | per position \(positions)")
+            + " | seconds: prefill \(f(prefillSeconds)), draft \(f(draftSeconds)), target \(f(targetSeconds)), verify \(f(verifySeconds))"
+    }
+
     /// Sum of two runs' statistics (counts, per-position counts and times add).
     public func merged(with other: SpeculationMetrics) -> SpeculationMetrics {
         var m = self

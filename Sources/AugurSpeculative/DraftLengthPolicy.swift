@@ -1,0 +1,211 @@
+import Foundation
+
+/// What one speculative round cost and gave, reported to a ``DraftLengthPolicy`` after verification.
+public struct RoundObservation: Sendable, Equatable {
+    /// Draft length the policy asked for (after the step's caps for `limit` and cache room).
+    public var requested: Int
+    /// Tokens the drafter actually proposed, 0...requested (fewer when p-min stopped it or a lookup
+    /// found no match).
+    public var drafted: Int
+    /// Draft tokens the verifier accepted, 0...drafted.
+    public var accepted: Int
+    /// Wall time of drafting, seconds.
+    public var draftSeconds: Double
+    /// Wall time of the target forward over `drafted + 1` rows, seconds.
+    public var targetSeconds: Double
+
+    public init(requested: Int, drafted: Int, accepted: Int, draftSeconds: Double, targetSeconds: Double) {
+        self.requested = requested
+        self.drafted = drafted
+        self.accepted = accepted
+        self.draftSeconds = draftSeconds
+        self.targetSeconds = targetSeconds
+    }
+}
+
+/// Chooses how many tokens to draft in each round of speculative decoding. 0 means: decode this
+/// round autoregressively (one target row, no drafting).
+public protocol DraftLengthPolicy: AnyObject {
+    /// The draft length for the next round, in 0...`maximum` (`maximum` already includes the step's
+    /// caps for the token budget and the free cache positions).
+    func nextDraftLength(maximum: Int) -> Int
+    /// Feeds back what the round cost and gave.
+    func record(_ round: RoundObservation)
+    /// Forgets what was learned about the text (not about the hardware) at a new generation.
+    func beginGeneration()
+}
+
+/// Which draft-length policy the CLI, bench and server build.
+public enum DraftPolicyKind: String, Sendable, Codable, CaseIterable {
+    /// A constant k every round (reproducible tests and comparisons).
+    case fixed
+    /// ``AdaptiveDraftLength``: k from a cost model, 0 (plain decoding) when speculation would not pay.
+    case adaptive
+}
+
+/// A constant draft length k (`--draft-policy fixed`): identical settings and seed give identical
+/// rounds, whatever the timings.
+public final class FixedDraftLength: DraftLengthPolicy {
+    public let length: Int
+    public init(_ length: Int) { self.length = max(0, length) }
+    public func nextDraftLength(maximum: Int) -> Int { min(length, maximum) }
+    public func record(_ round: RoundObservation) {}
+    public func beginGeneration() {}
+}
+
+/// Picks the draft length that maximises expected tokens per second from measured costs and running
+/// acceptance rates, and decodes plainly when no length is expected to beat plain decoding.
+///
+/// Cost model (Leviathan et al. 2023, arXiv 2211.17192, §3.4, with the cost of verification measured
+/// per row count instead of assumed constant; MoESD's "target efficiency" is the same ratio T(m)/T(1)):
+/// - T(m): seconds of a target forward over m rows, an exponential moving average per m of the
+///   measured times; unmeasured m are interpolated linearly between measured neighbours, or
+///   extrapolated with `priorRowCost` · T(1) per extra row (optimistic, so lengths get tried);
+/// - d: draft seconds per proposed token (moving average; 0 for a lookup drafter);
+/// - a_i: conditional acceptance at draft position i (accepted at i given all before i accepted),
+///   counts decayed by `acceptanceDecay` per observation so the estimate follows the text, with a
+///   Beta(1, 1) prior.
+/// Expected emitted tokens for k draft tokens: E(k) = 1 + Σ_{j=1..k} Π_{i<j} a_i; expected round time
+/// C(k) = k·d + T(k + 1). The policy returns argmax over k ∈ {0} ∪ [minimum, maximum] of E(k)/C(k), and
+/// 0 unless the best length beats plain decoding (E(0)/C(0) = 1/T(1)) by `margin`.
+///
+/// While plain decoding wins, acceptance is no longer observed, so the policy probes: after
+/// `probeInterval` plain rounds it drafts once at the best length; each probe that does not lead back
+/// to drafting doubles the interval (up to 64×), a round that drafts by choice resets it. A probe's
+/// draft time is not used for d (a draft model catching up on many committed tokens is not a step).
+///
+/// Deterministic given its observations; timings vary, so use `FixedDraftLength` where runs must
+/// repeat exactly.
+public final class AdaptiveDraftLength: DraftLengthPolicy {
+    /// Shortest draft when drafting, ≥ 1.
+    public let minimum: Int
+    /// Longest draft, ≥ `minimum`.
+    public let maximum: Int
+    /// Required relative gain over plain decoding (0.02 = 2 % faster) before drafting.
+    public var margin: Double = 0.02
+    /// Prior cost of one more verified row as a fraction of T(1), used until measured.
+    public var priorRowCost: Double = 0.08
+    /// Weight kept by old acceptance counts per new observation at the same position.
+    public var acceptanceDecay: Double = 0.95
+    /// Plain rounds between probes (initial value).
+    public var probeInterval: Int = 8
+
+    /// Measured T(m) per row count m (index m), seconds; nil where never measured.
+    public private(set) var targetSeconds: [Double?]
+    /// Measured draft seconds per token; nil until a draft was timed.
+    public private(set) var draftSecondsPerToken: Double?
+    private var accepts: [Double]
+    private var attempts: [Double]
+    private var plainRounds = 0
+    private var currentProbeInterval: Int
+    private var lastRoundWasProbe = false
+    private var lastRoundDrafted = false
+    private static let smoothing = 0.3
+
+    /// - Parameters: minimum and maximum draft length when drafting (clamped to 1... and ≥ minimum).
+    public init(minimum: Int = 1, maximum: Int) {
+        self.maximum = max(1, maximum)
+        self.minimum = min(max(1, minimum), self.maximum)
+        targetSeconds = Array(repeating: nil, count: self.maximum + 2)
+        accepts = Array(repeating: 0, count: self.maximum)
+        attempts = Array(repeating: 0, count: self.maximum)
+        currentProbeInterval = probeInterval
+    }
+
+    public func beginGeneration() {
+        accepts = Array(repeating: 0, count: maximum)
+        attempts = Array(repeating: 0, count: maximum)
+        plainRounds = 0
+        currentProbeInterval = probeInterval
+        lastRoundWasProbe = false
+        lastRoundDrafted = false
+    }
+
+    /// a_i with the Beta(1, 1) prior.
+    public func conditionalAcceptance(at i: Int) -> Double {
+        (accepts[i] + 1) / (attempts[i] + 2)
+    }
+
+    /// Estimated T(m), seconds; nil before any target time was measured.
+    public func estimatedTargetSeconds(rows m: Int) -> Double? {
+        if m < targetSeconds.count, let t = targetSeconds[m] { return t }
+        let measured = targetSeconds.indices.compactMap { i in targetSeconds[i].map { (i, $0) } }
+        guard let first = measured.first else { return nil }
+        let below = measured.last { $0.0 < m }, above = measured.first { $0.0 > m }
+        if let (i0, t0) = below, let (i1, t1) = above {
+            return t0 + (t1 - t0) * Double(m - i0) / Double(i1 - i0)
+        }
+        let t1 = targetSeconds[1] ?? first.1 / (1 + priorRowCost * Double(first.0 - 1))
+        if let (i0, t0) = below { return t0 + priorRowCost * t1 * Double(m - i0) }
+        return max(t1, first.1 - priorRowCost * t1 * Double(first.0 - m))
+    }
+
+    /// Expected tokens per second of drafting k tokens (k = 0: plain decoding); nil while unmeasured.
+    public func expectedRate(draftLength k: Int) -> Double? {
+        guard let t = estimatedTargetSeconds(rows: k + 1) else { return nil }
+        var expected = 1.0, reach = 1.0
+        for i in 0..<k {
+            reach *= conditionalAcceptance(at: i)
+            expected += reach
+        }
+        return expected / (Double(k) * (draftSecondsPerToken ?? 0) + t)
+    }
+
+    /// The length in [minimum, upper] with the best expected rate, and that rate.
+    private func bestDraftLength(upper: Int) -> (Int, Double)? {
+        guard upper >= minimum else { return nil }
+        var best: (Int, Double)?
+        for k in minimum...upper {
+            guard let r = expectedRate(draftLength: k) else { return nil }
+            if best == nil || r > best!.1 { best = (k, r) }
+        }
+        return best
+    }
+
+    public func nextDraftLength(maximum cap: Int) -> Int {
+        let upper = min(cap, maximum)
+        lastRoundWasProbe = false
+        guard upper >= minimum else { return 0 }
+        // Bootstrap: time a draft first (with the longest length, to learn the most positions),
+        // then one plain round for T(1).
+        if draftSecondsPerToken == nil { return upper }
+        guard let plain = expectedRate(draftLength: 0), targetSeconds[1] != nil else { return 0 }
+        guard let (k, rate) = bestDraftLength(upper: upper) else { return 0 }
+        if rate > plain * (1 + margin) {
+            plainRounds = 0
+            currentProbeInterval = probeInterval
+            return k
+        }
+        plainRounds += 1
+        if plainRounds >= currentProbeInterval {
+            plainRounds = 0
+            currentProbeInterval = min(currentProbeInterval * 2, probeInterval * 64)
+            lastRoundWasProbe = true
+            return k
+        }
+        return 0
+    }
+
+    public func record(_ round: RoundObservation) {
+        let m = round.drafted + 1
+        if m < targetSeconds.count, round.targetSeconds > 0 {
+            targetSeconds[m] = targetSeconds[m].map { $0 + Self.smoothing * (round.targetSeconds - $0) } ?? round.targetSeconds
+        }
+        if round.requested > 0 {
+            // A drafter that proposed nothing still ran (p-min stop): one token's worth of work.
+            let perToken = round.draftSeconds / Double(max(round.drafted, 1))
+            if draftSecondsPerToken == nil {
+                draftSecondsPerToken = perToken
+            } else if lastRoundDrafted && !lastRoundWasProbe {
+                draftSecondsPerToken! += Self.smoothing * (perToken - draftSecondsPerToken!)
+            }
+        }
+        for i in 0..<min(round.accepted + 1, round.drafted, maximum) {
+            accepts[i] *= acceptanceDecay
+            attempts[i] *= acceptanceDecay
+            attempts[i] += 1
+            if i < round.accepted { accepts[i] += 1 }
+        }
+        lastRoundDrafted = round.requested > 0
+    }
+}

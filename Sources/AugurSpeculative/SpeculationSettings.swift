@@ -1,0 +1,96 @@
+import AugurEngine
+import AugurModels
+import AugurSampling
+
+/// Where draft tokens come from.
+public enum DraftSource {
+    /// No drafting: plain autoregressive decoding.
+    case none
+    /// Prompt lookup over prompt + output (`PromptLookupDrafter`).
+    case ngram
+    /// A draft model sharing the target's vocabulary (check with `VocabularyCompatibility` first).
+    case model(any LanguageModel)
+}
+
+/// Speculative-decoding settings; each field mirrors one `augur generate` flag (and, later, one field
+/// of the server's `speculative` object), so the CLI, `augur bench` and the server build the same
+/// decode step from the same values.
+public struct SpeculationSettings: Sendable, Equatable {
+    /// `--draft-max`: longest draft per round (the fixed policy's constant k).
+    public var draftMax: Int = 8
+    /// `--draft-min`: shortest draft when the adaptive policy drafts at all.
+    public var draftMin: Int = 1
+    /// `--draft-p-min`: a draft model stops when its top probability falls below this (llama.cpp's
+    /// `--draft-p-min`, same default).
+    public var draftPMin: Float = 0.75
+    /// `--draft-policy`.
+    public var policy: DraftPolicyKind = .adaptive
+    /// `--verifier` (automatic: greedy at temperature 0, speculative sampling otherwise).
+    public var verifier: VerificationMethod = .automatic
+    /// `--ngram-min` / `--ngram-max`: n-gram sizes of prompt lookup.
+    public var ngramMin: Int = 1
+    public var ngramMax: Int = 3
+    /// `--draft-ctx`: positions of the draft model's KV cache (nil: the target's context size).
+    /// Drafting stops near this limit; decoding goes on plainly.
+    public var draftContext: Int?
+
+    public init() {}
+
+    /// Checks the ranges.
+    /// - Throws: `SpeculationSettingsError` naming the flag.
+    public func validate() throws {
+        guard draftMax >= 0 else { throw SpeculationSettingsError("--draft-max must be ≥ 0, got \(draftMax)") }
+        guard draftMin >= 0 else { throw SpeculationSettingsError("--draft-min must be ≥ 0, got \(draftMin)") }
+        guard draftMin <= max(draftMax, 1) else {
+            throw SpeculationSettingsError("--draft-min (\(draftMin)) must not exceed --draft-max (\(draftMax))")
+        }
+        guard (0...1).contains(draftPMin) else { throw SpeculationSettingsError("--draft-p-min must be in [0, 1], got \(draftPMin)") }
+        guard ngramMin >= 1, ngramMax >= ngramMin else {
+            throw SpeculationSettingsError("n-gram sizes need 1 ≤ --ngram-min ≤ --ngram-max, got \(ngramMin)...\(ngramMax)")
+        }
+        if let c = draftContext, c < 2 { throw SpeculationSettingsError("--draft-ctx must be ≥ 2, got \(c)") }
+    }
+
+    /// The draft-length policy these settings ask for.
+    public func makePolicy() -> any DraftLengthPolicy {
+        switch policy {
+        case .fixed: return FixedDraftLength(draftMax)
+        case .adaptive: return AdaptiveDraftLength(minimum: max(1, draftMin), maximum: max(1, draftMax))
+        }
+    }
+
+    /// The decode step for `target` with drafts from `source`, or nil for plain decoding
+    /// (`source == .none` or `draftMax == 0`: k = 0 is autoregressive decoding).
+    ///
+    /// At temperature 0 a draft model drafts greedily (q one-hot); otherwise it samples with the same
+    /// sampler chain as the target (q = its processed distribution), seeded from `sampling.seed` so runs
+    /// repeat.
+    /// - Parameters:
+    ///   - contextSize: the target's KV cache capacity (the draft cache's default size).
+    /// - Throws: `SpeculationSettingsError` (bad ranges), `VerificationError.greedyWithTemperature`
+    ///   (greedy verifier at T > 0), `SamplingError` (bad sampling parameters).
+    public func makeStep(target: any LanguageModel, draft source: DraftSource, sampling: SamplingParameters,
+                         contextSize: Int) throws -> SpeculativeStep? {
+        try validate()
+        let verifier = try makeVerifier(for: sampling, method: verifier)
+        let drafter: any Drafter
+        switch source {
+        case .none: return nil
+        case .ngram:
+            drafter = PromptLookupDrafter(options: .init(minN: ngramMin, maxN: ngramMax, maxDraft: draftMax))
+        case .model(let model):
+            var draftSampling = sampling
+            draftSampling.seed = sampling.seed ^ 0x5DEE_CE66_D1CE_4E5B  // its own stream, fixed by the seed
+            let sampler = sampling.isGreedy ? nil : try Sampler(parameters: draftSampling)
+            drafter = DraftModelDrafter(model: model, capacity: draftContext ?? contextSize, sampler: sampler, pMin: draftPMin)
+        }
+        guard draftMax > 0 else { return nil }
+        return SpeculativeStep(model: target, drafter: drafter, verifier: verifier, policy: makePolicy())
+    }
+}
+
+/// A speculation setting out of range; the message names the flag.
+public struct SpeculationSettingsError: Error, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

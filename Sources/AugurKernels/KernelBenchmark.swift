@@ -13,14 +13,17 @@ public struct KernelBenchmarkResult: Codable, Sendable {
         public var m1BestSeconds: Double
         /// Weight bytes / `m1BestSeconds`, in GB/s (1e9 bytes).
         public var m1GBps: Double
-        /// Fastest time at M divided by the fastest M=1 time, for each measured M.
+        /// Cost of each measured M relative to M=1.
         public var ratios: [Ratio]
     }
 
     /// Cost of M rows relative to one.
     public struct Ratio: Codable, Sendable {
         public var m: Int
+        /// Median time at M divided by the median M=1 time (both sampled in the same rounds).
         public var timeVsM1: Double
+        /// Fastest time at M divided by the fastest M=1 time.
+        public var bestVsM1: Double
     }
 
     /// One weight matrix.
@@ -41,7 +44,8 @@ public struct KernelBenchmarkResult: Codable, Sendable {
 }
 
 /// Microbenchmarks of the fused matmul kernels: the memory roof and, per real weight matrix and
-/// backend, the M=1 time (and its effective bandwidth) and the cost of M = 2…16 relative to M = 1.
+/// backend, the M=1 time (and its effective bandwidth) and the cost of M = 2…16 relative to M = 1
+/// (verification batches: k drafted tokens are checked with M = k + 1 rows).
 ///
 /// Each timed product starts with its weights evicted from the caches (a 64 MiB buffer is read in
 /// between), as in decoding, where a token streams the whole model.
@@ -96,9 +100,10 @@ public enum KernelBenchmark {
         return Double(bytes) / best / 1e9
     }
 
-    /// Measures `cases` for each backend: each M (1 and `ms`) is timed at least 5 times and until
-    /// `minSeconds` have been spent (at most 200 times). `streamBytes` sizes the bandwidth probe.
-    public static func run(cases: [Case], backends: [MatmulBackend] = [.c, .swift], ms: [Int] = [2, 4, 5, 8, 16],
+    /// Measures `cases` for each backend. Every round times M = 1 and each M of `ms` once (in that
+    /// order, so load changes on a shared machine hit all M alike); at least 5 rounds and until
+    /// `minSeconds` per M have been spent (at most 200 rounds). `streamBytes` sizes the bandwidth probe.
+    public static func run(cases: [Case], backends: [MatmulBackend] = [.c, .swift], ms: [Int] = [2, 3, 4, 5, 8, 9, 16],
                            threads: Int = Matmul.defaultThreadCount, minSeconds: Double = 0.3,
                            streamBytes: Int = 256 << 20) -> KernelBenchmarkResult {
         let evictBytes = 64 << 20
@@ -107,7 +112,8 @@ public enum KernelBenchmark {
         evict.initializeMemory(as: UInt8.self, repeating: 2, count: evictBytes)
         var result = KernelBenchmarkResult(threads: threads, streamReadGBps: streamReadGBps(bytes: streamBytes, threads: threads),
                                            matrices: [])
-        let maxM = ms.max() ?? 1
+        let allM = [1] + ms
+        let maxM = allM.max() ?? 1
         for c in cases {
             let w = c.matrix
             let x = UnsafeMutablePointer<Float>.allocate(capacity: maxM * w.cols)
@@ -119,23 +125,24 @@ public enum KernelBenchmark {
                                                      bytes: bytes, backends: [])
             for backend in backends {
                 let ctx = MatmulContext(threadCount: threads, backend: backend)
-                func time(_ m: Int) -> (median: Double, best: Double) {
-                    Matmul.multiply(w, x, rowCount: m, into: y, context: ctx)  // warm-up, sizes buffers
-                    var samples: [Double] = []
-                    var total = 0.0
-                    while samples.count < 5 || (total < minSeconds && samples.count < 200) {
+                for m in allM { Matmul.multiply(w, x, rowCount: m, into: y, context: ctx) }  // warm-up, sizes buffers
+                var samples = [[Double]](repeating: [], count: allM.count)
+                var total = 0.0
+                while samples[0].count < 5 || (total < minSeconds * Double(allM.count) && samples[0].count < 200) {
+                    for (i, m) in allM.enumerated() {
                         parallelRead(evict, evictBytes, threads: threads)
                         let s = seconds { Matmul.multiply(w, x, rowCount: m, into: y, context: ctx) }
-                        samples.append(s)
+                        samples[i].append(s)
                         total += s
                     }
-                    samples.sort()
-                    return (samples[samples.count / 2], samples[0])
                 }
-                let t1 = time(1)
-                let ratios = ms.map { KernelBenchmarkResult.Ratio(m: $0, timeVsM1: time($0).best / t1.best) }
-                entry.backends.append(.init(backend: backend, m1Seconds: t1.median, m1BestSeconds: t1.best,
-                                            m1GBps: Double(bytes) / t1.best / 1e9, ratios: ratios))
+                for i in samples.indices { samples[i].sort() }
+                let median = samples.map { $0[$0.count / 2] }, best = samples.map { $0[0] }
+                let ratios = ms.indices.map {
+                    KernelBenchmarkResult.Ratio(m: ms[$0], timeVsM1: median[$0 + 1] / median[0], bestVsM1: best[$0 + 1] / best[0])
+                }
+                entry.backends.append(.init(backend: backend, m1Seconds: median[0], m1BestSeconds: best[0],
+                                            m1GBps: Double(bytes) / best[0] / 1e9, ratios: ratios))
             }
             result.matrices.append(entry)
         }

@@ -143,6 +143,7 @@ AUGUR_INLINE void mm_qk(const int T, const void *w, size_t rowBytes, int r0, int
 
 void augur_mm_q4_K(const void *w, size_t rb, int r0, int r1, int K, const augur_act *a, int M, float *y, int ldy) {
     if (M <= 4) { augur_mv_q4_K(w, rb, r0, r1, K, a, M, y, ldy); return; }
+    if (augur_mp_q4_K(w, rb, r0, r1, K, a, M, y, ldy)) return;  // else: no scratch, general path
     mm_qk(T_Q4_K, w, rb, r0, r1, K, a, M, y, ldy);
 }
 void augur_mm_q5_K(const void *w, size_t rb, int r0, int r1, int K, const augur_act *a, int M, float *y, int ldy) {
@@ -150,5 +151,6 @@ void augur_mm_q5_K(const void *w, size_t rb, int r0, int r1, int K, const augur_
 }
 void augur_mm_q6_K(const void *w, size_t rb, int r0, int r1, int K, const augur_act *a, int M, float *y, int ldy) {
     if (M <= 4) { augur_mv_q6_K(w, rb, r0, r1, K, a, M, y, ldy); return; }
+    if (augur_mp_q6_K(w, rb, r0, r1, K, a, M, y, ldy)) return;  // else: no scratch, general path
     mm_qk(T_Q6_K, w, rb, r0, r1, K, a, M, y, ldy);
 }

@@ -53,6 +53,14 @@ void augur_mv_q4_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int
 void augur_mv_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
                    const augur_act *a, int M, float *y, int ldy);
 
+/// Multi-row (M >= 2, verification) products of Q4_K / Q6_K weights, same contract and
+/// bit-identical results; two 32-element groups share one scale multiply (matmul_qk_mm.c).
+/// Return 0 (computing nothing) when their thread-local scratch cannot be allocated.
+int augur_mp_q4_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                  const augur_act *a, int M, float *y, int ldy);
+int augur_mp_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                  const augur_act *a, int M, float *y, int ldy);
+
 /// Float-weight products: x is M × K fp32 (row stride ldx), `scratch` holds K floats (used to
 /// widen one F16/BF16 row once for all M rows). `type`: 0 = F32, 1 = F16, 30 = BF16 (ggml ids).
 void augur_mm_float(int type, const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,

@@ -64,14 +64,14 @@ public final class FixedDraftLength: DraftLengthPolicy {
 /// - d: draft seconds per proposed token (moving average; 0 for a lookup drafter);
 /// - a_i: conditional acceptance at draft position i (accepted at i given all before i accepted),
 ///   counts decayed by `acceptanceDecay` per observation so the estimate follows the text, with a
-///   Beta(1, 1) prior.
+///   prior centred on a_{i−1} (see ``conditionalAcceptance(at:)``).
 /// Expected emitted tokens for k draft tokens: E(k) = 1 + Σ_{j=1..k} Π_{i<j} a_i; expected round time
 /// C(k) = k·d + T(k + 1). The policy returns argmax over k ∈ {0} ∪ [minimum, maximum] of E(k)/C(k), and
 /// 0 unless the best length beats plain decoding (E(0)/C(0) = 1/T(1)) by `margin`.
 ///
-/// While plain decoding wins, acceptance is no longer observed, so the policy probes: after
-/// `probeInterval` plain rounds it drafts once at the best length; each probe that does not lead back
-/// to drafting doubles the interval (up to 64×), a round that drafts by choice resets it. A probe's
+/// While plain decoding wins, acceptance is no longer observed, so the policy probes: every
+/// `probeInterval`-th round drafts at the best length anyway; each probe that does not lead back to
+/// drafting doubles the interval (up to 64×), a round that drafts by choice resets it. A probe's
 /// draft time is not used for d (a draft model catching up on many committed tokens is not a step).
 ///
 /// Deterministic given its observations; timings vary, so use `FixedDraftLength` where runs must
@@ -87,7 +87,7 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     public var priorRowCost: Double = 0.08
     /// Weight kept by old acceptance counts per new observation at the same position.
     public var acceptanceDecay: Double = 0.95
-    /// Plain rounds between probes (initial value).
+    /// Rounds from one probe to the next while plain decoding wins (initial value).
     public var probeInterval: Int = 8
 
     /// Measured T(m) per row count m (index m), seconds; nil where never measured.
@@ -121,9 +121,12 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         lastRoundDrafted = false
     }
 
-    /// a_i with the Beta(1, 1) prior.
+    /// a_i: the decayed counts at position i with a prior of weight 2 centred on a_{i−1} (on 0.5 for
+    /// i = 0), so positions rarely reached inherit the rate of the ones before them instead of
+    /// looking worse than they are and never being drafted.
     public func conditionalAcceptance(at i: Int) -> Double {
-        (accepts[i] + 1) / (attempts[i] + 2)
+        let prior = i == 0 ? 0.5 : conditionalAcceptance(at: i - 1)
+        return (accepts[i] + 2 * prior) / (attempts[i] + 2)
     }
 
     /// Estimated T(m), seconds; nil before any target time was measured.

@@ -7,7 +7,7 @@ import XCTest
 /// capacity and input errors. Run on SmolLM2 (fast); the batching property also on Qwen2.
 final class ModelInvariantsTests: XCTestCase {
     /// 70 tokens from the fixture prompts (more than one 64-row chunk).
-    func longPrompt(_ name: String) throws -> [Int32] {
+    static func longPrompt(_ name: String) throws -> [Int32] {
         let f = try LogitFixture.load(name)
         var ids: [Int32] = []
         while ids.count < 70 { for c in f.cases { ids += c.sequence } }
@@ -46,7 +46,7 @@ final class ModelInvariantsTests: XCTestCase {
 
     func checkBatchEqualsTokenByToken(_ name: String, count: Int) throws {
         let model = try loadModel(path: TestModels.path(name))
-        let ids = Array(try longPrompt(name).prefix(count))
+        let ids = Array(try Self.longPrompt(name).prefix(count))
         let batch = try model.forward(ids, cache: model.makeCache(capacity: 128), rows: .all)
         let cache = model.makeCache(capacity: 128)
         var mismatched: [Int] = []
@@ -68,7 +68,7 @@ final class ModelInvariantsTests: XCTestCase {
     /// different tokens after a rollback see only the kept prefix.
     func testTruncateAndRerun() throws {
         let model = try loadModel(path: TestModels.path(TestModels.smol))
-        let ids = try longPrompt(TestModels.smol)
+        let ids = try Self.longPrompt(TestModels.smol)
         let prefix = Array(ids[0..<20]), suffix = Array(ids[20..<30]), other = Array(ids[40..<50])
         let cache = model.makeCache(capacity: 64)
         _ = try model.forward(prefix, cache: cache, rows: .none)
@@ -89,7 +89,7 @@ final class ModelInvariantsTests: XCTestCase {
     /// At capacity, forward throws `contextFull` and leaves the cache as it was.
     func testContextFullLeavesCacheUnchanged() throws {
         let model = try loadModel(path: TestModels.path(TestModels.smol))
-        let ids = try longPrompt(TestModels.smol)
+        let ids = try Self.longPrompt(TestModels.smol)
         let cache = model.makeCache(capacity: 8)
         _ = try model.forward(Array(ids[0..<6]), cache: cache, rows: .none)
         XCTAssertThrowsError(try model.forward(Array(ids[6..<9]), cache: cache, rows: .all)) { error in

@@ -7,7 +7,7 @@ import Dispatch
 import XCTest
 
 /// Renders every id as "<id> "; nothing ends a generation.
-private struct IdCodec: TextCodec {
+struct IdCodec: TextCodec {
     struct Stream: TextStream {
         mutating func push(_ token: Int32) -> String { "\(token) " }
         mutating func finish() -> String { "" }
@@ -174,35 +174,5 @@ final class SpeculativeStepTests: XCTestCase {
         XCTAssertEqual(spec.tokens, plain.tokens)
         XCTAssertGreaterThan(step.metrics.accepted, 0)
         print("SmolLM2 prompt lookup: α = \(step.metrics.acceptanceRate ?? 0), τ = \(step.metrics.meanAcceptedLength ?? 0)")
-    }
-
-    func testQwenDraftModelIsLossless() throws {
-        let loaded = try LoadedModel(path: TestModels.path(TestModels.qwenTarget))
-        let target = loaded.model
-        let draftModel = try loadModel(path: TestModels.path(TestModels.qwenDraft))
-        let prompts = ["Write a Python function that returns the square of a number.",
-                       "List three primary colors."]
-        let params = GenerationParameters(maxTokens: 24, ignoreEndOfGeneration: true)
-        var total = SpeculationMetrics()
-        for text in prompts {
-            let prompt = try loaded.promptTokens(text, system: nil, raw: false)
-            let t0 = DispatchTime.now()
-            let plain = try Generator(model: target, codec: loaded.tokenizer)
-                .generate(prompt: prompt, cache: target.makeCache(capacity: 256), parameters: params)
-            let t1 = DispatchTime.now()
-            let step = SpeculativeStep(model: target, drafter: DraftModelDrafter(model: draftModel, capacity: 256),
-                                       verifier: GreedyVerifier(), draftLength: 4)
-            let spec = try Generator(model: target, codec: loaded.tokenizer, step: step)
-                .generate(prompt: prompt, cache: target.makeCache(capacity: 256), parameters: params)
-            let t2 = DispatchTime.now()
-            XCTAssertEqual(spec.tokens, plain.tokens, text)
-            let m = step.metrics
-            total = total.merged(with: m)
-            let ar = Double(t1.uptimeNanoseconds - t0.uptimeNanoseconds) / 1e9
-            let sp = Double(t2.uptimeNanoseconds - t1.uptimeNanoseconds) / 1e9
-            print(String(format: "Qwen 1.5B + 0.5B draft, k=4: α = %.3f, τ = %.3f, AR %.2f s, speculative %.2f s (draft %.2f s, target %.2f s, verify %.3f s)",
-                         m.acceptanceRate ?? 0, m.meanAcceptedLength ?? 0, ar, sp, m.draftSeconds, m.targetSeconds, m.verifySeconds))
-        }
-        XCTAssertGreaterThan(total.accepted, 0)
     }
 }

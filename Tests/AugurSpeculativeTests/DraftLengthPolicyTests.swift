@@ -1,0 +1,91 @@
+import AugurSpeculative
+import XCTest
+
+/// The adaptive policy on synthetic costs: target T(m) = t1 · (1 + v·(m − 1)), draft d per token,
+/// each draft position accepted while a deterministic pattern says so.
+final class DraftLengthPolicyTests: XCTestCase {
+    /// Runs `rounds` rounds, accepting the first `acceptedPrefix(k)` tokens of each k-token draft;
+    /// returns the lengths the policy chose.
+    private func simulate(_ policy: AdaptiveDraftLength, rounds: Int, t1: Double = 0.045, v: Double = 0.08,
+                          d: Double, acceptedPrefix: (Int, Int) -> Int) -> [Int] {
+        var chosen: [Int] = []
+        for r in 0..<rounds {
+            let k = policy.nextDraftLength(maximum: 8)
+            chosen.append(k)
+            let a = min(k, acceptedPrefix(r, k))
+            policy.record(RoundObservation(requested: k, drafted: k, accepted: a, draftSeconds: Double(k) * d,
+                                           targetSeconds: t1 * (1 + v * Double(k))))
+        }
+        return chosen
+    }
+
+    func testFixedPolicyIsConstantAndCapped() {
+        let p = FixedDraftLength(5)
+        XCTAssertEqual(p.nextDraftLength(maximum: 8), 5)
+        XCTAssertEqual(p.nextDraftLength(maximum: 3), 3)
+        XCTAssertEqual(FixedDraftLength(-2).nextDraftLength(maximum: 8), 0)
+    }
+
+    func testCheapDraftAndFullAcceptanceDraftsTheMaximum() {
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
+        let chosen = simulate(p, rounds: 30, d: 0.1 * 0.045) { _, k in k }
+        XCTAssertEqual(chosen.first, 8, "bootstrap drafts the longest length")
+        XCTAssertEqual(Array(chosen.suffix(10)), Array(repeating: 8, count: 10))
+    }
+
+    func testDraftAsExpensiveAsTheTargetFallsBackToPlainDecoding() {
+        // d = T(1): even with 80 % acceptance a round of k costs (k + 1 + …) target steps for ≤ k + 1 tokens.
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
+        let chosen = simulate(p, rounds: 40, d: 0.045) { r, k in r % 5 == 0 ? 0 : k }
+        let tail = chosen.suffix(20)
+        XCTAssertGreaterThanOrEqual(tail.filter { $0 == 0 }.count, 17, "mostly plain decoding: \(chosen)")
+        XCTAssertTrue(tail.contains { $0 > 0 }, "probes still happen: \(chosen)")
+    }
+
+    func testLowAcceptanceWithFreeDraftStaysPlain() {
+        // Prompt lookup (d = 0) whose tokens are never accepted: verifying extra rows only costs.
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
+        let chosen = simulate(p, rounds: 60, d: 0) { _, _ in 0 }
+        XCTAssertGreaterThanOrEqual(chosen.suffix(30).filter { $0 == 0 }.count, 27, "\(chosen)")
+    }
+
+    func testLengthFollowsWhereAcceptanceEnds() {
+        // The draft is right for exactly 2 tokens each round: drafting 2–3 beats drafting 8.
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
+        let chosen = simulate(p, rounds: 60, d: 0.2 * 0.045) { _, _ in 2 }
+        let last = chosen.suffix(10)
+        XCTAssertTrue(last.allSatisfy { (2...3).contains($0) }, "\(chosen)")
+    }
+
+    func testProbeIntervalDoublesWhilePlainWins() {
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 4)
+        let chosen = simulate(p, rounds: 80, d: 0.045) { _, _ in 0 }
+        // Rounds 0 and 1 bootstrap; afterwards every 8th, then 16th, then 32nd round is a probe (k > 0).
+        let probes = chosen.indices.dropFirst(2).filter { chosen[$0] > 0 }
+        XCTAssertEqual(probes.count, 3, "\(chosen)")
+        let gaps = zip(probes.dropFirst(), probes).map { $0 - $1 }
+        XCTAssertEqual(gaps, [16, 32])
+    }
+
+    func testTargetCostInterpolation() {
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
+        XCTAssertNil(p.estimatedTargetSeconds(rows: 1))
+        p.record(RoundObservation(requested: 0, drafted: 0, accepted: 0, draftSeconds: 0, targetSeconds: 1.0))
+        p.record(RoundObservation(requested: 4, drafted: 4, accepted: 0, draftSeconds: 0, targetSeconds: 2.0))
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 3)!, 1.5, accuracy: 1e-12)  // between m = 1 and m = 5
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 7)!, 2.0 + 2 * p.priorRowCost, accuracy: 1e-12)  // prior slope past m = 5
+        // Moving average: a new measurement moves the estimate 30 % of the way.
+        p.record(RoundObservation(requested: 0, drafted: 0, accepted: 0, draftSeconds: 0, targetSeconds: 2.0))
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 1)!, 1.3, accuracy: 1e-12)
+    }
+
+    func testBeginGenerationForgetsAcceptanceButKeepsTimings() {
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 4)
+        _ = simulate(p, rounds: 10, d: 0.001) { _, k in k }
+        XCTAssertGreaterThan(p.conditionalAcceptance(at: 0), 0.8)
+        p.beginGeneration()
+        XCTAssertEqual(p.conditionalAcceptance(at: 0), 0.5)
+        XCTAssertNotNil(p.estimatedTargetSeconds(rows: 1))
+        XCTAssertNotNil(p.draftSecondsPerToken)
+    }
+}

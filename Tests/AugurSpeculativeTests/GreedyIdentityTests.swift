@@ -1,0 +1,62 @@
+import AugurEngine
+import AugurModels
+import AugurSampling
+import AugurSpeculative
+import AugurTestSupport
+import XCTest
+
+/// Greedy identity on the real models: at temperature 0 speculative output equals autoregressive
+/// output token for token (vLLM #7627 and mlx-lm #1423 are the bugs this guards against), for the
+/// 1.5B target with the 0.5B draft and with prompt lookup, 5 prompts × 64 tokens. One prompt is
+/// longer than the model's 64-row forward chunk, so prefill and rollbacks cross a chunk boundary.
+/// `augur bench --check-identity` runs the same comparison on more prompts and longer outputs.
+final class GreedyIdentityTests: XCTestCase {
+    static let prompts = [
+        "Write a Python function that returns the square of a number.",
+        "List three primary colors.",
+        "Explain what a hash map is in two sentences.",
+        "Rewrite this Swift code to use a guard statement:\nfunc f(x: Int?) -> Int {\n    if let x = x {\n        return x * 2\n    } else {\n        return 0\n    }\n}",
+        """
+        Here is a C function. Add a doc comment and rename the variables to be descriptive; answer with the whole function.
+        int f(int *a, int n) {
+            int s = 0;
+            for (int i = 0; i < n; i++) {
+                if (a[i] % 2 == 0) s += a[i];
+            }
+            return s;
+        }
+        """,
+    ]
+
+    func testQwenDraftModelAndPromptLookupMatchGreedyDecoding() throws {
+        let loaded = try LoadedModel(path: TestModels.path(TestModels.qwenTarget))
+        let draft = try loadModel(path: TestModels.path(TestModels.qwenDraft))
+        let params = GenerationParameters(maxTokens: 64, ignoreEndOfGeneration: true)
+        var settings = SpeculationSettings()
+        settings.policy = .fixed
+        settings.draftMax = 4
+        var longest = 0
+        var totals: [String: SpeculationMetrics] = [:]
+        for text in Self.prompts {
+            let prompt = try loaded.promptTokens(text, system: nil, raw: false)
+            longest = max(longest, prompt.count)
+            let plain = try loaded.makeGenerator()
+                .generate(prompt: prompt, cache: loaded.model.makeCache(capacity: 512), parameters: params)
+            XCTAssertEqual(plain.tokens.count, 64)
+            for (label, source) in [("0.5B draft", DraftSource.model(draft)), ("ngram", .ngram)] {
+                let step = try XCTUnwrap(settings.makeStep(target: loaded.model, draft: source, sampling: params.sampling,
+                                                           contextSize: 512))
+                let spec = try Generator(model: loaded.model, codec: loaded.tokenizer, step: step)
+                    .generate(prompt: prompt, cache: loaded.model.makeCache(capacity: 512), parameters: params)
+                XCTAssertEqual(spec.tokens, plain.tokens, "\(label): \(text.prefix(40))")
+                totals[label] = (totals[label] ?? SpeculationMetrics()).merged(with: try XCTUnwrap(spec.stats.speculation))
+            }
+        }
+        XCTAssertGreaterThan(longest, 64, "one prompt must span two forward chunks")
+        for (label, m) in totals.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "%@: α %.3f, τ %.3f", label, m.acceptanceRate ?? 0, m.meanAcceptedLength ?? 0))
+        }
+        XCTAssertGreaterThan(totals["0.5B draft"]!.acceptanceRate!, 0.3)
+        XCTAssertGreaterThan(totals["ngram"]!.accepted, 0)
+    }
+}

@@ -1,0 +1,80 @@
+import AugurEngine
+import AugurModels
+import AugurSampling
+import AugurSpeculative
+import XCTest
+
+final class SpeculationSettingsTests: XCTestCase {
+    private let greedy = SamplingParameters()
+
+    func testNoneAndZeroDraftLengthArePlainDecoding() throws {
+        let target = PrefixFakeModel()
+        XCTAssertNil(try SpeculationSettings().makeStep(target: target, draft: .none, sampling: greedy, contextSize: 64))
+        var s = SpeculationSettings()
+        s.draftMax = 0
+        s.draftMin = 0
+        XCTAssertNil(try s.makeStep(target: target, draft: .ngram, sampling: greedy, contextSize: 64))
+        XCTAssertNotNil(try SpeculationSettings().makeStep(target: target, draft: .ngram, sampling: greedy, contextSize: 64))
+    }
+
+    func testGreedyVerifierWithTemperatureIsRefused() {
+        var s = SpeculationSettings()
+        s.verifier = .greedy
+        XCTAssertThrowsError(try s.makeStep(target: PrefixFakeModel(), draft: .ngram,
+                                            sampling: SamplingParameters(temperature: 0.7), contextSize: 64)) {
+            XCTAssertEqual($0 as? VerificationError, .greedyWithTemperature(0.7))
+        }
+    }
+
+    func testRangesAreValidatedWithTheFlagName() {
+        for (edit, flag) in [({ (s: inout SpeculationSettings) in s.draftMax = -1 }, "--draft-max"),
+                             ({ $0.draftMin = 9 }, "--draft-min"),
+                             ({ $0.draftPMin = 1.5 }, "--draft-p-min"),
+                             ({ $0.ngramMin = 4 }, "--ngram-min"),
+                             ({ $0.draftContext = 1 }, "--draft-ctx")] {
+            var s = SpeculationSettings()
+            edit(&s)
+            XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains(flag), "\($0)") }
+        }
+    }
+
+    func testPolicyKindBuildsThePolicy() {
+        var s = SpeculationSettings()
+        s.draftMax = 6
+        s.policy = .fixed
+        XCTAssertEqual((s.makePolicy() as? FixedDraftLength)?.length, 6)
+        s.policy = .adaptive
+        XCTAssertEqual((s.makePolicy() as? AdaptiveDraftLength)?.maximum, 6)
+    }
+
+    /// A draft model whose cache is far smaller than the target's: drafting stops near its limit and
+    /// decoding goes on plainly, with the target's own output (ik_llama.cpp #732 is the failure
+    /// this guards against).
+    func testDraftContextSmallerThanTargetsStopsDraftingNearTheLimit() throws {
+        let prompt: [Int32] = [3, 1, 4, 1, 5, 9, 2, 6]
+        let params = GenerationParameters(maxTokens: 60, sampling: greedy)
+        let plainModel = PrefixFakeModel()
+        let plain = try Generator(model: plainModel, codec: IdCodec())
+            .generate(prompt: prompt, cache: plainModel.makeCache(capacity: 128), parameters: params)
+
+        var s = SpeculationSettings()
+        s.policy = .fixed
+        s.draftMax = 4
+        s.draftContext = 24
+        s.draftPMin = 0  // the fake's top probabilities are low
+        let target = PrefixFakeModel(), draft = PrefixFakeModel()
+        let step = try XCTUnwrap(s.makeStep(target: target, draft: .model(draft), sampling: greedy, contextSize: 128))
+        let spec = try Generator(model: target, codec: IdCodec(), step: step)
+            .generate(prompt: prompt, cache: target.makeCache(capacity: 128), parameters: params)
+        XCTAssertEqual(spec.tokens, plain.tokens)
+        XCTAssertEqual(spec.stats.finishReason, .length)
+        let m = try XCTUnwrap(spec.stats.speculation)
+        XCTAssertGreaterThan(m.accepted, 0, "drafting happened while the draft cache had room")
+        // Past 24 positions the draft proposes nothing: at most (24 − 8) tokens could be drafted.
+        XCTAssertLessThanOrEqual(m.drafted, 24 - prompt.count + 4)
+        XCTAssertLessThanOrEqual(draft.tokensProcessed, 24 + 8)
+        // Every generated token counted once, the prefill as one pass.
+        XCTAssertEqual(m.emittedTokens, 60)
+        XCTAssertEqual(m.targetForwardPasses, m.rounds + 1)
+    }
+}

@@ -59,4 +59,28 @@ final class GreedyIdentityTests: XCTestCase {
         XCTAssertGreaterThan(totals["0.5B draft"]!.acceptanceRate!, 0.3)
         XCTAssertGreaterThan(totals["ngram"]!.accepted, 0)
     }
+
+    /// Reproducibility: same files, settings, seed, threads and the fixed policy give the same tokens
+    /// run after run, also when sampling (the draft model's sampler and the verifier draw from streams
+    /// fixed by the seed); another seed gives another text.
+    func testSampledSpeculationRepeatsRunAfterRun() throws {
+        let loaded = try LoadedModel(path: TestModels.path(TestModels.smol))
+        let draft = try loadModel(path: TestModels.path(TestModels.smol))
+        var settings = SpeculationSettings()
+        settings.policy = .fixed
+        settings.draftMax = 3
+        let prompt = try loaded.promptTokens("Tell me a short story about a cat.", system: nil, raw: false)
+        func run(seed: UInt64) throws -> [Int32] {
+            let sampling = SamplingParameters(temperature: 0.9, topP: 0.95, seed: seed)
+            let step = try XCTUnwrap(settings.makeStep(target: loaded.model, draft: .model(draft), sampling: sampling,
+                                                       contextSize: 256))
+            return try Generator(model: loaded.model, codec: loaded.tokenizer, step: step)
+                .generate(prompt: prompt, cache: loaded.model.makeCache(capacity: 256),
+                          parameters: GenerationParameters(maxTokens: 40, sampling: sampling, ignoreEndOfGeneration: true)).tokens
+        }
+        let a = try run(seed: 11)
+        XCTAssertEqual(a.count, 40)
+        XCTAssertEqual(try run(seed: 11), a)
+        XCTAssertNotEqual(try run(seed: 12), a)
+    }
 }

@@ -18,21 +18,28 @@ public final class LoadedModel {
     public let tokenizer: Tokenizer
     public let template: ChatTemplate
 
-    /// Opens `path`.
+    /// Opens `path` with weights as stored.
     /// - Throws: `GGUFError` (missing or malformed file), `ModelError` (unsupported architecture or
     ///   configuration), `TokenizerError` (unsupported or malformed vocabulary).
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, options: .none)
+    }
+
+    /// Opens `path`, preparing the weights as `options` says (e.g. `ModelLoadOptions(spec: "q4_0")`
+    /// for a cheaper speculative draft).
+    /// - Throws: as ``init(path:)``.
+    public init(path: String, options: ModelLoadOptions) throws {
         let start = Date()
         let file = try GGUFFile(path: path)
         self.path = path
-        model = try TransformerModel(file: file)
+        model = try TransformerModel(file: file, options: options)
         tokenizer = try Tokenizer(gguf: file)
         template = ChatTemplate(gguf: file)
         let c = model.config
         Self.logger.info("loaded model", metadata: [
             "path": "\(path)", "architecture": "\(c.architecture)", "layers": "\(c.layerCount)",
             "hidden": "\(c.embeddingLength)", "heads": "\(c.headCount)/\(c.kvHeadCount)", "vocab": "\(c.vocabSize)",
-            "tensors": "\(file.tensorInfos.count)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(start)))",
+            "tensors": "\(file.tensorInfos.count)", "weights": "\(options.spec)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(start)))",
         ])
     }
 

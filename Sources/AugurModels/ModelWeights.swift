@@ -18,6 +18,16 @@ struct LayerWeights {
     let gate, up, down: WeightMatrix
 }
 
+extension LayerWeights {
+    /// The same layer with `transform` applied to each of its seven matrices.
+    func mapMatrices(_ transform: (WeightMatrix) -> WeightMatrix) -> LayerWeights {
+        LayerWeights(attentionNorm: attentionNorm, query: transform(query), key: transform(key), value: transform(value),
+                     queryBias: queryBias, keyBias: keyBias, valueBias: valueBias,
+                     attentionOutput: transform(attentionOutput), ffnNorm: ffnNorm,
+                     gate: transform(gate), up: transform(up), down: transform(down))
+    }
+}
+
 /// All weights of a decoder-only transformer, as named by the GGUF spec ("Standardized tensor
 /// names": `token_embd`, `blk.N.*`, `output_norm`, `output`).
 struct ModelWeights {
@@ -64,6 +74,26 @@ struct ModelWeights {
             output: tiedOutput ? embedding : try matrix(file, "output.weight", rows: config.vocabSize, cols: d))
     }
 
+    /// These weights with matrices converted as `options` asks (see ``ModelLoadOptions``); the
+    /// converted matrices live in the returned owners, which must outlive the weights. The token
+    /// embedding (read by row lookup) stays as stored; a tied output layer gets its own copy.
+    func requantized(_ options: ModelLoadOptions) -> (weights: ModelWeights, owners: [RequantizedMatrix]) {
+        guard let type = options.requantize, options.requantizeLayers || options.requantizeOutput else {
+            return (self, [])
+        }
+        var owners: [RequantizedMatrix] = []
+        func convert(_ w: WeightMatrix) -> WeightMatrix {
+            guard Quantize.bytesPerWeight(type) < Quantize.bytesPerWeight(w.type),
+                  let r = RequantizedMatrix(w, to: type, threads: options.threadCount) else { return w }
+            owners.append(r)
+            return r.matrix
+        }
+        let newLayers = options.requantizeLayers ? layers.map { $0.mapMatrices(convert) } : layers
+        let newOutput = options.requantizeOutput ? convert(output) : output
+        return (ModelWeights(tokenEmbedding: tokenEmbedding, layers: newLayers, outputNorm: outputNorm, output: newOutput),
+                owners)
+    }
+
     /// A weight matrix of the expected shape.
     static func matrix(_ file: GGUFFile, _ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
         let info = try file.requireTensor(name)
@@ -83,5 +113,66 @@ struct ModelWeights {
             Dequantize.row(m.type, m.data, count: count, into: buf.baseAddress!)
             initialized = count
         }
+    }
+}
+
+/// How a model's weights are prepared at load time. The default changes nothing: every matrix is
+/// used in place, in its stored type, from the mapped file.
+///
+/// With ``requantize`` set, matrices whose stored type costs more bytes per weight than that type
+/// are converted into it once at load (dequantize, then ggml's reference round-to-nearest
+/// quantizer; ``RequantizedMatrix``) and held in memory the model owns; the rest stays mapped. A
+/// decode step reads fewer bytes, at some loss of accuracy: meant for a speculative draft model,
+/// whose outputs only change how many drafted tokens are accepted, never the target's output.
+///
+/// ```swift
+/// let draft = try TransformerModel(file: GGUFFile(path: p), options: ModelLoadOptions(requantize: .q4_0))
+/// let cheaperHead = ModelLoadOptions(spec: "q4_0-output")  // only the output layer
+/// ```
+public struct ModelLoadOptions: Sendable, Equatable {
+    /// Target type (one of `Quantize.producibleTypes`: Q4_0, Q4_1, Q8_0), or nil to keep the stored types.
+    public var requantize: GGMLType?
+    /// Convert the blocks' matrices (attention Q/K/V/output, FFN gate/up/down).
+    public var requantizeLayers: Bool
+    /// Convert the output layer (vocabulary × embedding, often the largest single matrix).
+    public var requantizeOutput: Bool
+    /// Threads converting at load.
+    public var threadCount: Int
+
+    public init(requantize: GGMLType? = nil, layers: Bool = true, output: Bool = true,
+                threadCount: Int = Matmul.defaultThreadCount) {
+        self.requantize = requantize
+        requantizeLayers = layers
+        requantizeOutput = output
+        self.threadCount = max(1, threadCount)
+    }
+
+    /// Weights as stored.
+    public static let none = ModelLoadOptions()
+
+    /// Parses a command-line spelling: `none`, `<type>` (every matrix) or `<type>-output` (the
+    /// output layer only), with `<type>` one of `q4_0`, `q4_1`, `q8_0` (case-insensitive).
+    /// Returns nil for anything else.
+    public init?(spec: String) {
+        var s = spec.lowercased()
+        if s == "none" {
+            self.init()
+            return
+        }
+        var layers = true
+        if s.hasSuffix("-output") {
+            s.removeLast("-output".count)
+            layers = false
+        }
+        guard let type = Quantize.producibleTypes.first(where: { $0.description.lowercased() == s }) else { return nil }
+        self.init(requantize: type, layers: layers, output: true)
+    }
+
+    /// The spelling ``init(spec:)`` accepts for these options (`none`, `q4_0`, `q4_0-output`, or
+    /// `q4_0-layers` for the rare layers-only choice, which `init(spec:)` does not parse).
+    public var spec: String {
+        guard let t = requantize, requantizeLayers || requantizeOutput else { return "none" }
+        let name = t.description.lowercased()
+        return requantizeLayers ? (requantizeOutput ? name : name + "-layers") : name + "-output"
     }
 }

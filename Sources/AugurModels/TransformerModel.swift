@@ -31,16 +31,31 @@ public final class TransformerModel: LanguageModel {
     let qkv: [[WeightMatrix]], gateUp: [[WeightMatrix]]
     let qkvOut: [UnsafeMutablePointer<Float>], gateUpOut: [UnsafeMutablePointer<Float>]
 
-    /// Builds the model of `file` for its `general.architecture`.
+    /// How the weights were prepared (``ModelLoadOptions/none``: as stored).
+    public let loadOptions: ModelLoadOptions
+    /// Matrices converted at load (``ModelLoadOptions/requantize``), kept alive with the model.
+    let requantizedMatrices: [RequantizedMatrix]
+
+    /// Builds the model of `file` for its `general.architecture`, with weights as stored.
     /// - Throws: `ModelError.unsupportedArchitecture`, `.badConfig`, `GGUFError` for missing or
     ///   unsupported tensors.
-    public init(file: GGUFFile) throws {
+    public convenience init(file: GGUFFile) throws {
+        try self.init(file: file, options: .none)
+    }
+
+    /// Builds the model of `file`, preparing its weights as `options` says (e.g. requantized into
+    /// a cheaper type for a draft model).
+    /// - Throws: as ``init(file:)``.
+    public init(file: GGUFFile, options: ModelLoadOptions) throws {
         let config = try ModelConfig(gguf: file)
+        let stored: ModelWeights
         switch config.architecture {
-        case Qwen2.architecture: weights = try Qwen2.weights(file, config)
-        case Llama.architecture: weights = try Llama.weights(file, config)
+        case Qwen2.architecture: stored = try Qwen2.weights(file, config)
+        case Llama.architecture: stored = try Llama.weights(file, config)
         default: throw ModelError.unsupportedArchitecture(config.architecture)
         }
+        (weights, requantizedMatrices) = stored.requantized(options)
+        loadOptions = options
         self.config = config
         self.file = file
         scratch = ForwardScratch(config: config, rows: Self.maxChunkRows)
@@ -49,6 +64,18 @@ public final class TransformerModel: LanguageModel {
         gateUp = weights.layers.map { [$0.gate, $0.up] }
         qkvOut = [scratch.query, scratch.key, scratch.value]
         gateUpOut = [scratch.gate, scratch.up]
+    }
+
+    /// Bytes of weights converted at load and held in memory (0 without requantization).
+    public var requantizedByteCount: Int { requantizedMatrices.reduce(0) { $0 + $1.byteCount } }
+
+    /// Bytes one decode step reads from weight matrices: every block matrix and the output layer
+    /// (the embedding contributes one row per token and is left out).
+    public var matrixByteCount: Int {
+        let layerBytes = weights.layers.reduce(0) { sum, l in
+            sum + [l.query, l.key, l.value, l.attentionOutput, l.gate, l.up, l.down].reduce(0) { $0 + $1.rowBytes * $1.rows }
+        }
+        return layerBytes + weights.output.rowBytes * weights.output.rows
     }
 
     public func makeCache(capacity: Int) -> KVCache {
@@ -193,9 +220,10 @@ private func addInPlace(_ y: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePoin
     addInPlace(y, UnsafePointer(x), count: count)
 }
 
-/// Opens the GGUF at `path` and builds its model (`qwen2` or `llama`).
+/// Opens the GGUF at `path` and builds its model (`qwen2` or `llama`), weights prepared as
+/// `options` says.
 /// - Throws: `GGUFError` when the file cannot be read, `ModelError.unsupportedArchitecture` /
 ///   `.badConfig` when it is not a supported model.
-public func loadModel(path: String) throws -> TransformerModel {
-    try TransformerModel(file: GGUFFile(path: path))
+public func loadModel(path: String, options: ModelLoadOptions = .none) throws -> TransformerModel {
+    try TransformerModel(file: GGUFFile(path: path), options: options)
 }

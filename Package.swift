@@ -50,10 +50,11 @@ let package = Package(
             name: "AugurSpeculative",
             dependencies: ["AugurEngine", "AugurModels", "AugurSampling", "AugurTokenizer", "AugurGGUF"],
             swiftSettings: swiftSettings),
+        .target(name: "AugurBench", dependencies: ["AugurEngine"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "augur",
             dependencies: [
-                "AugurEngine", "AugurSpeculative", "AugurStore", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurGGUF", "AugurKernels",
+                "AugurBench", "AugurEngine", "AugurSpeculative", "AugurStore", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurGGUF", "AugurKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -66,6 +67,7 @@ let package = Package(
         .testTarget(name: "AugurSamplingTests", dependencies: ["AugurSampling"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurStoreTests", dependencies: ["AugurStore"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurSpeculativeTests", dependencies: ["AugurSpeculative", "AugurEngine", "AugurModels", "AugurSampling", "AugurTokenizer", "AugurTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AugurBenchTests", dependencies: ["AugurBench", "AugurEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurEngineTests", dependencies: ["AugurEngine", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,23 +1,58 @@
 import ArgumentParser
+import AugurBench
 import AugurEngine
 import AugurKernels
+import AugurSampling
+import AugurSpeculative
 import AugurStore
 import Foundation
 
-/// `augur bench`: prefill and decode speed of a model (median over runs), or the matmul kernels.
+/// `augur bench`: decode speed of a model, AR against speculative decoding on prompt suites, greedy
+/// identity checks, the cost of verifying M rows, or the matmul kernels.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure prefill and decode tokens per second (medians over runs).",
+        abstract: "Measure decoding speed: plain, speculative vs autoregressive, identity, verification cost.",
         discussion: """
-            Each run prefills the prompt text (raw, no chat template) into an empty KV cache and decodes \
-            exactly --max-tokens tokens greedily, ignoring end-of-turn tokens. A short untimed warm-up run \
-            comes first. --kernels instead measures the matrix kernels on the cached models' weights.
+            Modes:
+              augur bench [--prompt TEXT | --prompts FILE]
+                plain throughput: each run prefills the raw prompt and decodes exactly --max-tokens (128) tokens \
+            greedily, ignoring end-of-turn tokens; medians over --runs.
+              augur bench --suite spec-bench|code-edit | --prompts FILE | --prompt TEXT  [--draft LIST] [--compare]
+                speculative comparison (chosen by --suite, --draft or --compare): AR plus each drafter in the \
+            comma-separated --draft list (e.g. --draft qwen2.5-coder-0.5b-instruct,ngram; default: the model's \
+            registered draft and ngram). Prompts go through the chat template (--raw: as is); replies stop at \
+            end-of-turn or --max-tokens (256). Each method's generator (and draft model) is built once; per prompt \
+            the runs are interleaved in this process (AR, SD1, SD2, AR, …, --runs times) after one warm-up each. \
+            Reports median decode and end-to-end tok/s, α, per-position acceptance, τ and speedups (median SD tok/s \
+            over median AR tok/s) per prompt, per category and overall: a table, --json, --markdown FILE.
+              augur bench --check-identity [--suite …|--prompts …] [--max-tokens 128]
+                greedy AR against every drafter with the fixed and the adaptive policy, token for token; default \
+            prompts: the first 2 of each Spec-Bench category (--per-category) and the code-edit suite. Exit status 1 \
+            on any difference.
+              augur bench --verify-cost [--draft LIST]
+                the target's forward time over M = 1…16 new rows after a 100-token context (median of --reps), as a \
+            ratio to M = 1, and each draft model's step cost c = draft M=1 time / target M=1 time.
+              augur bench --kernels
+                the matmul kernels on the cached models' weights (JSON).
+            Progress goes to standard error, results to standard output.
+            Spec-Bench questions are read from --spec-bench FILE, else $AUGUR_SPEC_BENCH, else \
+            ../shared/data/spec_bench/question.jsonl (first turn of each question).
             """)
 
     static let defaultPrompt = "Write a Swift function that returns the n-th Fibonacci number, with a doc comment and a unit test."
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var speculation: SpeculationOptions
+
+    @Option(help: ArgumentHelp("Prompt suite: spec-bench or code-edit.", valueName: "name"))
+    var suite: String?
+
+    @Option(name: .customLong("spec-bench"), help: ArgumentHelp("Spec-Bench question.jsonl to read.", valueName: "file"))
+    var specBenchPath: String?
+
+    @Option(help: "Spec-Bench questions per category (default 1; 2 with --check-identity).")
+    var perCategory: Int?
 
     @Option(help: "Prompt text (default: a short coding request).")
     var prompt: String?
@@ -25,146 +60,141 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("File with one prompt per line (blank lines skipped).", valueName: "file"))
     var prompts: String?
 
-    @Option(help: "Tokens to decode per run.")
-    var maxTokens: Int = 128
+    @Option(help: "Most tokens to generate per run (default: 128 plain and --check-identity, 256 comparisons).")
+    var maxTokens: Int?
 
-    @Option(help: "Timed runs per prompt.")
+    @Option(help: "Timed runs per prompt and method.")
     var runs: Int = 3
+
+    @Flag(help: "Compare AR with speculative decoding (implied by --suite and --draft).")
+    var compare = false
+
+    @Flag(help: "Compare greedy AR and speculative outputs token for token.")
+    var checkIdentity = false
+
+    @Flag(help: "Time the target's forward over 1…16 rows and the draft's step cost.")
+    var verifyCost = false
+
+    @Option(help: "Repetitions per row count for --verify-cost (median; ≥ 5).")
+    var reps: Int = 7
+
+    @Flag(help: "Send comparison prompts without the chat template.")
+    var raw = false
+
+    @Option(help: "Sampling temperature for comparisons; 0 is greedy.")
+    var temperature: Float = 0
+
+    @Option(help: "Top-k for comparisons (0 = off).")
+    var topK: Int = 0
+
+    @Option(help: "Top-p for comparisons (1 = off).")
+    var topP: Float = 1
+
+    @Option(help: "Min-p for comparisons (0 = off).")
+    var minP: Float = 0
+
+    @Option(help: "Repetition penalty for comparisons (1 = off).")
+    var repeatPenalty: Float = 1
+
+    @Option(help: "Random seed for comparisons.")
+    var seed: UInt64 = 0
 
     @Flag(help: "Print the report as JSON on standard output.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also write the comparison as Markdown tables to this file.", valueName: "file"))
+    var markdown: String?
+
     @Flag(help: "Benchmark the matmul kernels instead of a model (JSON on standard output).")
     var kernels = false
 
+    var sampling: SamplingParameters {
+        SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP, repeatPenalty: repeatPenalty, seed: seed)
+    }
+
+    /// Comparison mode: AR against drafters.
+    var comparing: Bool { compare || suite != nil || speculation.draft != nil }
+
     func validate() throws {
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be ≥ 1, got \(maxTokens)") }
+        if let m = maxTokens, m < 1 { throw ValidationError("--max-tokens must be ≥ 1, got \(m)") }
         guard runs >= 1 else { throw ValidationError("--runs must be ≥ 1, got \(runs)") }
-        if prompt != nil && prompts != nil { throw ValidationError("give either --prompt or --prompts, not both") }
+        guard reps >= 5 else { throw ValidationError("--reps must be ≥ 5, got \(reps)") }
+        if let n = perCategory, n < 1 { throw ValidationError("--per-category must be ≥ 1, got \(n)") }
+        if let s = suite {
+            do { _ = try BenchSuite.named(s) } catch { throw ValidationError("\(error)") }
+        }
+        let sources = [suite != nil, prompt != nil, prompts != nil].filter { $0 }.count
+        if sources > 1 { throw ValidationError("give one of --suite, --prompt and --prompts") }
+        if [checkIdentity, verifyCost, kernels].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of --check-identity, --verify-cost and --kernels")
+        }
+        do { try sampling.validate() } catch { throw ValidationError("\(error)") }
+        if checkIdentity && !sampling.isGreedy {
+            throw ValidationError("--check-identity compares greedy outputs; leave --temperature at 0")
+        }
     }
 
     func run() throws {
         try reportingErrors {
             if kernels { return try runKernels() }
-            let texts = try promptTexts()
-            let loaded = try modelOptions.load()
-            let generator = loaded.makeGenerator()
-            let cache = loaded.model.makeCache(capacity: modelOptions.ctx)
-            let parameters = GenerationParameters(maxTokens: maxTokens, ignoreEndOfGeneration: true)
-            var results: [BenchReport.PromptResult] = []
-            for text in texts {
-                let ids = try loaded.promptTokens(text, system: nil, raw: true)
-                var warmUp = parameters  // pages the weights in; a few tokens suffice
-                warmUp.maxTokens = min(maxTokens, 8)
-                try generator.generate(prompt: ids, cache: cache, parameters: warmUp)
-                var samples: [GenerationStats] = []
-                for i in 0..<runs {
-                    let s = try generator.generate(prompt: ids, cache: cache, parameters: parameters).stats
-                    samples.append(s)
-                    if !json { printError("run \(i + 1)/\(runs): \(s.summary)") }
-                }
-                results.append(BenchReport.PromptResult(prompt: text, runs: samples))
+            if verifyCost { return try runVerifyCost() }
+            if checkIdentity { return try runIdentityCheck() }
+            if comparing { return try runComparison() }
+            try runThroughput()
+        }
+    }
+
+    /// The drafters named by --draft (a comma-separated list; `none` and `ar` entries skipped), by
+    /// default the model's registered draft and ngram.
+    var drafterNames: [String] {
+        if let list = speculation.draft {
+            return list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && $0 != "none" && $0 != "ar" }
+        }
+        let registered = ModelRegistry.spec(named: modelOptions.model)?.defaultDraft
+        return (registered.map { [$0] } ?? []) + ["ngram"]
+    }
+
+    /// The prompts of --suite, --prompts or --prompt, or `fallback` when none is given.
+    func selectedPrompts(defaultPerCategory: Int, fallback: () throws -> [BenchPrompt]) throws -> (prompts: [BenchPrompt], source: String) {
+        if let s = suite {
+            let chosen = try BenchSuite.named(s)
+            return (try chosen.prompts(perCategory: perCategory ?? defaultPerCategory, specBenchPath: specBenchPath), s)
+        }
+        if let file = prompts { return (try loadPromptLines(path: file), file) }
+        if let text = prompt { return ([BenchPrompt(id: "prompt", category: "prompt", text: text)], "--prompt") }
+        return (try fallback(), "default prompts")
+    }
+
+    /// Builds, once, a generator per drafter (draft models loaded once each) with `policy`.
+    /// - Throws: `ValidationError` for an incompatible draft, load and settings errors.
+    func makeDrafterGenerators(target: LoadedModel, policies: [DraftPolicyKind]) throws -> [(name: String, generator: Generator)] {
+        _ = try makeVerifier(for: sampling, method: speculation.settings.verifier)  // refuse bad pairs before loading
+        var methods: [(name: String, generator: Generator)] = []
+        for name in drafterNames {
+            var options = speculation
+            options.draft = name
+            let (source, _) = try options.resolveDraft(target: target, targetName: modelOptions.model)
+            for policy in policies {
+                var settings = speculation.settings
+                settings.policy = policy
+                let step = try settings.makeStep(target: target.model, draft: source, sampling: sampling,
+                                                 contextSize: modelOptions.ctx)
+                let label = policies.count > 1 ? "\(name)/\(policy.rawValue)" : name
+                methods.append((label, Generator(model: target.model, codec: target.tokenizer, step: step)))
             }
-            let report = BenchReport(model: modelOptions.model, path: loaded.path, threads: Matmul.defaultThreadCount,
-                                     contextSize: modelOptions.ctx, maxTokens: maxTokens, prompts: results)
-            if json {
-                writeOut(try report.jsonText() + "\n")
-            } else {
-                writeOut(report.table())
-            }
         }
+        return methods
     }
 
-    private func promptTexts() throws -> [String] {
-        guard let file = prompts else { return [prompt ?? Self.defaultPrompt] }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("cannot read prompts file \(file)")
+    /// Writes `text` to the --markdown file, if one was given.
+    func writeMarkdown(_ text: String) throws {
+        guard let path = markdown else { return }
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
         }
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
-            .map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        guard !lines.isEmpty else { throw ValidationError("prompts file \(file) has no prompts") }
-        return lines
+        printError("wrote \(path)")
     }
-
-    private func runKernels() throws {
-        if let t = modelOptions.threads { Matmul.defaultThreadCount = t }
-        let (cases, files) = try KernelBenchmark.standardCases(directory: ModelStore().directory)
-        guard !cases.isEmpty else {
-            throw ValidationError("no cached models to benchmark; run `augur pull \(ModelOptions.defaultModel)`")
-        }
-        let result = withExtendedLifetime(files) { KernelBenchmark.run(cases: cases, threads: Matmul.defaultThreadCount) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        writeOut(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
-    }
-}
-
-/// What `augur bench` measured: per prompt, every run's stats and the medians.
-struct BenchReport: Codable {
-    struct PromptResult: Codable {
-        var prompt: String
-        var promptTokens: Int
-        var generatedTokens: Int
-        /// Medians over the timed runs, tokens per second.
-        var prefillTokensPerSecond: Double
-        var decodeTokensPerSecond: Double
-        var endToEndTokensPerSecond: Double
-        var runs: [GenerationStats]
-
-        init(prompt: String, runs: [GenerationStats]) {
-            self.prompt = prompt
-            self.runs = runs
-            promptTokens = runs.first?.promptTokens ?? 0
-            generatedTokens = runs.first?.generatedTokens ?? 0
-            prefillTokensPerSecond = median(runs.map(\.prefillTokensPerSecond))
-            decodeTokensPerSecond = median(runs.map(\.decodeTokensPerSecond))
-            endToEndTokensPerSecond = median(runs.map(\.endToEndTokensPerSecond))
-        }
-    }
-
-    var model: String
-    var path: String
-    var threads: Int
-    var contextSize: Int
-    var maxTokens: Int
-    /// Medians over every run of every prompt, tokens per second.
-    var prefillTokensPerSecond: Double
-    var decodeTokensPerSecond: Double
-    var prompts: [PromptResult]
-
-    init(model: String, path: String, threads: Int, contextSize: Int, maxTokens: Int, prompts: [PromptResult]) {
-        self.model = model
-        self.path = path
-        self.threads = threads
-        self.contextSize = contextSize
-        self.maxTokens = maxTokens
-        self.prompts = prompts
-        prefillTokensPerSecond = median(prompts.flatMap { $0.runs.map(\.prefillTokensPerSecond) })
-        decodeTokensPerSecond = median(prompts.flatMap { $0.runs.map(\.decodeTokensPerSecond) })
-    }
-
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-
-    func table() -> String {
-        func f(_ x: Double) -> String { String(format: "%8.1f", x) }
-        var s = "model \(model) (\(threads) threads)\n"
-        s += "prompt tokens  generated  prefill tok/s  decode tok/s  end-to-end tok/s\n"
-        for p in prompts {
-            s += String(format: "%13d  %9d", p.promptTokens, p.generatedTokens)
-            s += "       \(f(p.prefillTokensPerSecond))      \(f(p.decodeTokensPerSecond))          \(f(p.endToEndTokensPerSecond))\n"
-        }
-        s += "median prefill \(f(prefillTokensPerSecond)) tok/s, decode \(f(decodeTokensPerSecond)) tok/s\n"
-        return s
-    }
-}
-
-/// The median of `xs` (0 when empty).
-func median(_ xs: [Double]) -> Double {
-    guard !xs.isEmpty else { return 0 }
-    let s = xs.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }

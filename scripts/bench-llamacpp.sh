@@ -6,15 +6,23 @@
 # (default ~/.cache/augur/llama.cpp) the first time; nothing of it enters the repository.
 #
 # Usage: scripts/bench-llamacpp.sh [MODEL_NAME ...]   (default: qwen2.5-coder-1.5b-instruct)
+#        scripts/bench-llamacpp.sh --speculative [PROMPTS_FILE]
+#   The second form compares speculative decoding (1.5B target, 0.5B draft, greedy, $TOKENS new tokens,
+#   default 256): llama.cpp's llama-speculative against its own plain decoding (llama-bench tg), and
+#   `augur generate --compare-ar` (Augur speculative against Augur plain, same process), on the same
+#   chat-formatted prompts (one per line of PROMPTS_FILE; three built-in prompts by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${THREADS:-2}
-tokens=${TOKENS:-64}
+speculative=0
+if [ "${1:-}" = "--speculative" ]; then speculative=1; shift; fi
+tokens=${TOKENS:-$([ $speculative = 1 ] && echo 256 || echo 64)}
 runs=${RUNS:-3}
 lcpp=${AUGUR_LLAMACPP_DIR:-$HOME/.cache/augur/llama.cpp}
 models_dir=${AUGUR_MODELS_DIR:-$HOME/.cache/augur/models}
 models=("$@")
 [ ${#models[@]} -eq 0 ] && models=(qwen2.5-coder-1.5b-instruct)
+[ $speculative = 1 ] && models=(qwen2.5-coder-1.5b-instruct)
 
 if [ ! -x "$lcpp/build/bin/llama-bench" ]; then
     echo "building llama-bench in $lcpp (once; several minutes on 2 cores)" >&2
@@ -29,6 +37,54 @@ if [ ! -x "$lcpp/build/bin/llama-bench" ]; then
 fi
 
 swift build -c release --product augur >&2
+
+if [ $speculative = 1 ]; then
+    target="$models_dir/qwen2.5-coder-1.5b-instruct.gguf"
+    draft="$models_dir/qwen2.5-coder-0.5b-instruct.gguf"
+    .build/release/augur pull qwen2.5-coder-1.5b-instruct qwen2.5-coder-0.5b-instruct >&2
+    prompts_file=${1:-}
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    if [ -z "$prompts_file" ]; then
+        prompts_file="$work/prompts.txt"
+        cat > "$prompts_file" <<'TXT'
+Write a Python function that parses an ISO 8601 date string and returns a datetime, with error handling and a docstring.
+Rewrite this JavaScript to use async/await: function load(url, cb) { fetch(url).then(r => r.json()).then(d => cb(null, d)).catch(e => cb(e)); }
+Explain the difference between a process and a thread in a few paragraphs.
+TXT
+    fi
+    lc_ar=$("$lcpp/build/bin/llama-bench" -m "$target" -t "$threads" -p 0 -n "$tokens" -r 1 -o json)
+    i=0
+    while IFS= read -r prompt || [ -n "$prompt" ]; do
+        [ -z "$prompt" ] && continue
+        i=$((i + 1))
+        # The same ChatML text (Qwen's default system prompt) for both engines.
+        printf '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n' "$prompt" > "$work/p$i.txt"
+        "$lcpp/build/bin/llama-speculative" -m "$target" -md "$draft" -f "$work/p$i.txt" -n "$tokens" --temp 0 \
+            -t "$threads" -td "$threads" -c 4096 > "$work/lc$i.out" 2> "$work/lc$i.err" || true
+        .build/release/augur generate --raw -f "$work/p$i.txt" --max-tokens "$tokens" --threads "$threads" \
+            --compare-ar > "$work/au$i.out" 2> "$work/au$i.err"
+        python3 - "$i" "$lc_ar" "$work/lc$i.err" "$work/au$i.err" <<'PY'
+import json, re, sys
+i, lc_ar, lc_err, au_err = sys.argv[1], json.loads(sys.argv[2]), open(sys.argv[3]).read(), open(sys.argv[4]).read()
+tg = next(r["avg_ts"] for r in lc_ar if r["n_gen"] > 0)
+m = re.search(r"decoded\s+(\d+) tokens in\s+([\d.]+) seconds, speed:\s+([\d.]+) t/s", lc_err)
+acc = re.search(r"accept\s*=\s*([\d.]+)%", lc_err)
+lc_sd = float(m.group(3)) if m else float("nan")
+dec = [float(x) for x in re.findall(r"decode ([\d.]+) tok/s", au_err)]
+au_sd, au_ar = (dec[0], dec[1]) if len(dec) >= 2 else (float("nan"), float("nan"))
+alpha = re.search(r"α ([\d.]+)", au_err)
+tau = re.search(r"τ ([\d.]+)", au_err)
+same = "same tokens: yes" in au_err
+print(f"prompt {i}: llama.cpp speculative {lc_sd:.2f} tok/s vs its tg {tg:.2f} -> {lc_sd/tg:.2f}x"
+      f" (accept {acc.group(1) if acc else '?'}%) | augur speculative {au_sd:.2f} vs plain {au_ar:.2f} -> {au_sd/au_ar:.2f}x"
+      f" (α {alpha.group(1) if alpha else '?'}, τ {tau.group(1) if tau else '?'}, identical to plain: {same})"
+      f" | augur/llama.cpp speculative {au_sd/lc_sd:.2f}x")
+PY
+    done < "$prompts_file"
+    exit 0
+fi
+
 for name in "${models[@]}"; do
     .build/release/augur pull "$name" >&2
     file="$models_dir/$name.gguf"

@@ -23,8 +23,10 @@ public protocol DecodeStep: AnyObject {
     /// - Throws: model and sampling errors.
     func advance(sequence: [Int32], cache: KVCache, sampler: Sampler, limit: Int) throws -> [Int32]
 
-    /// Called by the generator before the prefill of each generation: forget per-generation state.
-    func beginGeneration()
+    /// Called by the generator with each generation's prompt, inside the prefill (its time counts as
+    /// prefill): forget per-generation state and prepare (a draft model prefills the prompt here).
+    /// - Throws: errors of the step's own models.
+    func beginGeneration(prompt: [Int32]) throws
 
     /// Speculation statistics of the current generation's decode rounds (prefill not included), or
     /// nil for a step that does not speculate. The generator completes them into
@@ -33,7 +35,7 @@ public protocol DecodeStep: AnyObject {
 }
 
 extension DecodeStep {
-    public func beginGeneration() {}
+    public func beginGeneration(prompt: [Int32]) throws {}
     public var speculationMetrics: SpeculationMetrics? { nil }
 }
 

@@ -73,8 +73,8 @@ public final class Generator {
         cache.truncate(to: reused)
 
         var stats = GenerationStats(promptTokens: prompt.count, reusedPromptTokens: reused)
-        step.beginGeneration()
         let prefillStart = DispatchTime.now()
+        try step.beginGeneration(prompt: prompt)
         let logits = try model.forward(Array(prompt[reused...]), cache: cache, rows: .last)
         let first = try logits.row(logits.rowCount - 1).withUnsafeBufferPointer {
             try sampler.sample(logits: $0, history: prompt)

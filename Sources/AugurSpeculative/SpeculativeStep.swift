@@ -27,8 +27,9 @@ import Dispatch
 /// `SamplingParameters.seed`), so a speculative run is reproducible from its seed. Greedy
 /// verification consumes none, and its output is token for token plain greedy decoding.
 ///
-/// The step detects a new generation (`beginGeneration()`, or a `sequence` that does not extend the
-/// previous round's committed sequence) and calls `drafter.begin(prompt:)` then. `metrics` holds the
+/// A new generation starts with `beginGeneration(prompt:)` (the `Generator` calls it during prefill),
+/// or is detected when a `sequence` does not extend the previous round's committed sequence; either
+/// way `drafter.begin(prompt:)` runs then. `metrics` holds the
 /// current generation's rounds; the `Generator` adds the prefill and reports them in
 /// `GenerationStats.speculation`. Not thread-safe.
 public final class SpeculativeStep: DecodeStep {
@@ -61,12 +62,14 @@ public final class SpeculativeStep: DecodeStep {
         self.init(model: model, drafter: drafter, verifier: verifier, policy: FixedDraftLength(draftLength))
     }
 
-    /// Starts a generation: forgets the metrics, the committed sequence and the policy's acceptance
-    /// history (`drafter.begin` follows in the first round).
-    public func beginGeneration() {
+    /// Starts a generation: forgets the metrics and the policy's acceptance history, and lets the
+    /// drafter index or prefill `prompt`.
+    /// - Throws: errors of the drafter's model.
+    public func beginGeneration(prompt: [Int32]) throws {
         metrics = SpeculationMetrics()
-        committed = nil
         policy.beginGeneration()
+        committed = prompt
+        try drafter.begin(prompt: prompt)
     }
 
     /// The current generation's rounds.
@@ -83,8 +86,7 @@ public final class SpeculativeStep: DecodeStep {
         if let c = committed, c.count <= base, sequence[..<c.count].elementsEqual(c) {
             // Same generation: the drafter re-syncs from `accept(committed:)` and the context.
         } else {
-            if committed != nil { beginGeneration() }
-            try drafter.begin(prompt: sequence)
+            try beginGeneration(prompt: sequence)
         }
 
         // 1. Draft.

@@ -123,16 +123,49 @@ final class RequantizeTests: XCTestCase {
         let tTarget = median(targetStep)
         print(String(format: "target 1.5B: %.1f tok/s (%.1f ms/step); %d prompts × %d greedy tokens, threads %d",
                      1 / tTarget, tTarget * 1e3, prompts.count, steps, target.matmul.threadCount))
-        print("draft choice | matrix MB | load +s | tok/s | c | agree w/ target | agree w/ orig draft")
+        // Bound for greedy drafting of k = 4 tokens with i.i.d. acceptance α: τ = (1 − α^(k+1)) / (1 − α)
+        // tokens per round at a cost of k·c + V target steps (V: verification of k + 1 rows, taken as 1.3).
+        print("draft choice | matrix MB | load +s | tok/s | c | agree w/ target (α) | agree w/ orig draft | bound k=4, V=1.3")
         for (i, c) in choices.enumerated() {
             var vsTarget: [Double] = [], vsDraft: [Double] = []
             for (j, p) in prompts.enumerated() {
                 vsTarget.append(try agreementRate(c.1, p + targetSeqs[j], Array(targetSeqs[j]), from: p.count))
                 vsDraft.append(try agreementRate(c.1, p + draftSeqs[j], Array(draftSeqs[j]), from: p.count))
             }
-            let t = median(draftStep[i])
-            print(String(format: "%@ | %.0f | %+.2f | %.1f | %.3f | %.3f | %.3f", c.0, Double(c.1.matrixByteCount) / 1e6,
-                         c.2 - baseLoad, 1 / t, t / tTarget, mean(vsTarget), mean(vsDraft)))
+            let t = median(draftStep[i]), alpha = mean(vsTarget), cost = t / tTarget
+            let tau = (1 - pow(alpha, 5)) / (1 - alpha)
+            print(String(format: "%@ | %.0f | %+.2f | %.1f | %.3f | %.3f | %.3f | %.2fx", c.0, Double(c.1.matrixByteCount) / 1e6,
+                         c.2 - baseLoad, 1 / t, cost, alpha, mean(vsDraft), tau / (4 * cost + 1.3)))
+        }
+    }
+
+    /// M = 1 product time of the 0.5B's output layer and one FFN matrix in their stored types and
+    /// requantized, interleaved: whether the saved bytes turn into saved time (bandwidth-bound
+    /// kernels) or not (compute-bound unpacking). Prints ms and GB/s per type.
+    func testMatrixProductTimePerType() throws {
+        guard ProcessInfo.processInfo.environment["AUGUR_BENCH"] != nil else { throw XCTSkip("set AUGUR_BENCH=1") }
+        let file = try GGUFFile(path: TestModels.path(TestModels.qwenDraft))
+        let ctx = MatmulContext()
+        for name in ["output.weight", "blk.3.ffn_up.weight", "blk.3.ffn_down.weight"] {
+            let stored = try WeightMatrix(file, name)
+            let converted = [GGMLType.q4_0, .q4_1, .q8_0].compactMap { RequantizedMatrix(stored, to: $0) }
+            let variants = [stored] + converted.map(\.matrix)
+            let x = (0..<stored.cols).map { Float(sin(Double($0))) }
+            var y = [Float](repeating: 0, count: stored.rows)
+            var times = [[Double]](repeating: [], count: variants.count)
+            for _ in 0..<15 {
+                for (i, w) in variants.enumerated() {
+                    let t = Date()
+                    Matmul.multiply(w, x, rowCount: 1, into: &y, context: ctx)
+                    times[i].append(Date().timeIntervalSince(t))
+                }
+            }
+            withExtendedLifetime((file, converted)) {}  // the views above point into these
+            for (i, w) in variants.enumerated() {
+                let t = median(times[i]), bytes = Double(w.rowBytes * w.rows)
+                print(String(format: "%@ %d×%d %@%@: %.2f ms, %.1f GB/s", name, w.rows, w.cols, w.type.description,
+                             i == 0 ? " (stored)" : "", t * 1e3, bytes / t / 1e9))
+            }
         }
     }
 

@@ -1,5 +1,5 @@
-// Small-M (1-4 activation rows: decode and short verification batches) products of Q4_K / Q6_K
-// weights with Q8 (256) activations. Same integer lane sums and float order as matmul_qk.c (and
+// Decode (M = 1; Q4_K also M = 2; up to 4 rows accepted for the fallback) products of Q4_K / Q6_K
+// weights with Q8 (256) activations; larger verification batches take matmul_qk_mm.c. Same integer lane sums and float order as matmul_qk.c (and
 // the scalar twins in MatmulReferenceK.swift), so results are bit-identical to it at any M.
 //
 // The general kernel unpacks a whole super-block (8 quant vectors + 8 scale vectors) into arrays

@@ -2,10 +2,10 @@ import AugurGGUF
 @testable import AugurKernels
 import XCTest
 
-/// The multi-row K-quant kernels (matmul_qk_mm.c: paired groups, passes of up to 8 rows) against
+/// The multi-row K-quant kernels (matmul_qk_mm.c: paired groups, passes of up to 10 rows) against
 /// the scalar reference, for every M a verification batch or token tree can have.
 final class MatmulMultiRowTests: XCTestCase {
-    /// Every M from 1 to 17 (all pass splits: 9 = 5 + 4, 17 = 6 + 6 + 5) and a few larger ones:
+    /// Every M from 1 to 17 (every pass size 1…10; 17 = 9 + 8) and a few larger ones (64 = 7 passes):
     /// each row bit-identical to the reference, so to the M = 1 result.
     func testEveryRowCountMatchesReference() {
         for (ti, type) in [GGMLType.q4_K, .q6_K].enumerated() {

@@ -46,8 +46,8 @@ void augur_mm_q5_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int
 void augur_mm_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
                    const augur_act *a, int M, float *y, int ldy);
 
-/// Small-M specialisations (M = 1…4: decode, short verification batches), same contract and
-/// bit-identical results as augur_mm_q4_K / augur_mm_q6_K (which call them for M <= 4).
+/// Decode (M = 1) specialisations, same contract and bit-identical results as augur_mm_q4_K /
+/// augur_mm_q6_K (which call them for M = 1, Q4_K also M = 2). They accept M <= 4 (fallback path).
 void augur_mv_q4_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
                    const augur_act *a, int M, float *y, int ldy);
 void augur_mv_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
@@ -55,6 +55,7 @@ void augur_mv_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int
 
 /// Multi-row (M >= 2, verification) products of Q4_K / Q6_K weights, same contract and
 /// bit-identical results; two 32-element groups share one scale multiply (matmul_qk_mm.c).
+/// augur_mm_q6_K calls it for M >= 2, augur_mm_q4_K for M >= 3.
 /// Return 0 (computing nothing) when their thread-local scratch cannot be allocated.
 int augur_mp_q4_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
                   const augur_act *a, int M, float *y, int ldy);

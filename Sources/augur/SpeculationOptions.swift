@@ -1,5 +1,6 @@
 import ArgumentParser
 import AugurEngine
+import AugurModels
 import AugurSampling
 import AugurSpeculative
 import AugurStore
@@ -53,6 +54,17 @@ struct SpeculationOptions: ParsableArguments {
     @Option(help: "KV cache size of the draft model (default: --ctx); drafting stops near it.")
     var draftCtx: Int?
 
+    @Option(help: ArgumentHelp(
+        "Requantize the draft model's weights at load to make drafting cheaper (never changes the output, only "
+            + "acceptance): none, q4_0, q4_1, q8_0 (every matrix) or q4_0-output (the output layer only).",
+        valueName: "spec"))
+    var draftRequant: String = Self.defaultDraftRequant
+
+    static let defaultDraftRequant = "none"
+
+    /// The parsed --draft-requant.
+    var draftLoadOptions: ModelLoadOptions? { ModelLoadOptions(spec: draftRequant) }
+
     var settings: SpeculationSettings {
         var s = SpeculationSettings()
         s.draftMax = draftMax
@@ -67,6 +79,9 @@ struct SpeculationOptions: ParsableArguments {
     }
 
     func validate() throws {
+        guard draftLoadOptions != nil else {
+            throw ValidationError("--draft-requant must be none, q4_0, q4_1, q8_0 or TYPE-output, got \(draftRequant)")
+        }
         do {
             try settings.validate()
         } catch {
@@ -85,7 +100,7 @@ struct SpeculationOptions: ParsableArguments {
         case "ngram": return (.ngram, "ngram")
         default:
             let path = try ModelStore().resolve(choice, pullIfMissing: true, progress: PullProgressPrinter().report)
-            let loaded = try LoadedModel(path: path)
+            let loaded = try LoadedModel(path: path, options: draftLoadOptions ?? .none)
             do {
                 try VocabularyCompatibility.check(target: target.tokenizer, draft: loaded.tokenizer)
             } catch let mismatch as VocabularyMismatch {

@@ -149,11 +149,12 @@ final class JointLosslessnessTests: XCTestCase {
 
     /// Generates k + 2 tokens `samples` times (sampler seed = sample index) and counts the joint
     /// outcomes of tokens 2 … k + 2.
-    static func observedJoint(k: Int, target: SamplingParameters, draft: SamplingParameters,
+    /// `draft` nil: greedy drafting (one-hot q).
+    static func observedJoint(k: Int, target: SamplingParameters, draft: SamplingParameters?,
                               verifier: any Verifier, samples: Int) throws -> (counts: [[Int32]: Int], metrics: SpeculationMetrics) {
         let targetModel = ToyLanguageModel(vocab: vocab, logitsAfter: targetLogits)
         let drafter = DraftModelDrafter(model: ToyLanguageModel(vocab: vocab, logitsAfter: draftLogits), capacity: 64,
-                                        sampler: try Sampler(parameters: draft))
+                                        sampler: try draft.map { try Sampler(parameters: $0) })
         let step = SpeculativeStep(model: targetModel, drafter: drafter, verifier: verifier, draftLength: k)
         let generator = Generator(model: targetModel, codec: SilentCodec(), step: step)
         let cache = targetModel.makeCache(capacity: 64)
@@ -171,7 +172,7 @@ final class JointLosslessnessTests: XCTestCase {
         return (counts, metrics)
     }
 
-    private func check(k: Int, target: SamplingParameters, draft: SamplingParameters, verifier: any Verifier = SpeculativeSamplingVerifier(),
+    private func check(k: Int, target: SamplingParameters, draft: SamplingParameters?, verifier: any Verifier = SpeculativeSamplingVerifier(),
                        samples: Int, label: String) throws -> BinnedChiSquare.Outcome {
         let t0 = DispatchTime.now()
         let (counts, metrics) = try Self.observedJoint(k: k, target: target, draft: draft, verifier: verifier, samples: samples)
@@ -220,6 +221,16 @@ final class JointLosslessnessTests: XCTestCase {
         let draft = SamplingParameters(temperature: 0.9, topK: 3)
         for k in [1, 2, 4] {
             let o = try check(k: k, target: target, draft: draft, samples: Self.samples, label: "penalty top-k min-p")
+            XCTAssertEqual(o.impossible, 0)
+            XCTAssertFalse(o.result.rejects, "k = \(k): χ² = \(o.result.statistic) > \(o.result.critical)")
+        }
+    }
+
+    /// Greedy drafting at T > 0: q is one-hot, accepted with probability p(x), residual p without x.
+    func testJointDistributionWithGreedyDraft() throws {
+        let target = SamplingParameters(temperature: 0.8, topP: 0.9)
+        for k in [2, 4] {
+            let o = try check(k: k, target: target, draft: nil, samples: Self.samples, label: "T0.8 top-p 0.9, greedy draft")
             XCTAssertEqual(o.impossible, 0)
             XCTAssertFalse(o.result.rejects, "k = \(k): χ² = \(o.result.statistic) > \(o.result.critical)")
         }

@@ -52,7 +52,8 @@ public enum Quantize {
     /// `trunc(v)` clipped to 0…15 (NaN, from a corrupt scale, gives 0 instead of trapping).
     @inline(__always)
     static func nibble(_ v: Float) -> UInt8 {
-        v >= 15 ? 15 : v > 0 ? UInt8(v) : 0
+        let c: Float = v > 0 ? (v < 15 ? v : 15) : 0
+        return UInt8(truncatingIfNeeded: Int32(c))
     }
 
     /// Q4_0: `d = m / −8` where `m` is the element of largest magnitude (the first such),
@@ -60,10 +61,12 @@ public enum Quantize {
     /// `j + 16` in its high nibble.
     @inline(__always)
     static func q4_0(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>) {
+        // The element of largest magnitude, the first on ties (max reduction, then a search).
         var amax: Float = 0, max: Float = 0
-        for j in 0..<32 where amax < abs(x[j]) {
-            amax = abs(x[j])
+        for j in 0..<32 { amax = Swift.max(amax, abs(x[j])) }
+        for j in 0..<32 where abs(x[j]) == amax && amax > 0 {
             max = x[j]
+            break
         }
         let d = max / -8
         let id: Float = d != 0 ? 1 / d : 0

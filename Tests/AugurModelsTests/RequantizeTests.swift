@@ -148,7 +148,15 @@ final class RequantizeTests: XCTestCase {
         let ctx = MatmulContext()
         for name in ["output.weight", "blk.3.ffn_up.weight", "blk.3.ffn_down.weight"] {
             let stored = try WeightMatrix(file, name)
-            let converted = [GGMLType.q4_0, .q4_1, .q8_0].compactMap { RequantizedMatrix(stored, to: $0) }
+            var converted: [RequantizedMatrix] = []
+            for type in [GGMLType.q4_0, .q4_1, .q8_0] {
+                let t = Date()
+                guard let r = RequantizedMatrix(stored, to: type, threads: 1) else { continue }
+                let s = Date().timeIntervalSince(t)
+                print(String(format: "convert %@ %@ → %@ on 1 thread: %.0f ms (%.1f ns/weight)", name, stored.type.description,
+                             type.description, s * 1e3, s * 1e9 / Double(stored.rows * stored.cols)))
+                converted.append(r)
+            }
             let variants = [stored] + converted.map(\.matrix)
             let x = (0..<stored.cols).map { Float(sin(Double($0))) }
             var y = [Float](repeating: 0, count: stored.rows)

@@ -8,6 +8,7 @@
 // int32 lane sums (lane l: elements with (e mod 32)/4 == l), the min/offset term comes from the
 // activation's 16-element sums (bsums, lane l: sub-block l); both are scaled in float per lane:
 // acc = fma(d_w·d_a, I, acc) [then fma(-(dmin_w·d_a), Imin, acc)]; 8-lane reduction at the end.
+#include <stdlib.h>
 #include "AugurKernelsC.h"
 #include "kernels_common.h"
 
@@ -143,17 +144,26 @@ AUGUR_INLINE void mm_qk(const int T, const void *w, size_t rowBytes, int r0, int
     }
 }
 
+/// Benchmark aid: with the environment variable AUGUR_KQ_LEGACY set, Q4_K / Q6_K products take
+/// the loop shapes from before the paired kernels (M <= 4: matmul_qk_m1.c, else mm_qk), so the
+/// forward cost per M can be compared in one build. Results are the same bit for bit.
+static int legacy_paths(void) {
+    static int flag = -1;  // benign race: every thread computes the same value
+    if (flag < 0) flag = getenv("AUGUR_KQ_LEGACY") != NULL;
+    return flag;
+}
+
 void augur_mm_q4_K(const void *w, size_t rb, int r0, int r1, int K, const augur_act *a, int M, float *y, int ldy) {
     // M = 2: the unpaired kernel measured faster for Q4_K (1.25 vs 1.45x of M = 1, hot, one thread).
-    if (M <= 2) { augur_mv_q4_K(w, rb, r0, r1, K, a, M, y, ldy); return; }
-    if (augur_mp_q4_K(w, rb, r0, r1, K, a, M, y, ldy)) return;  // else: no scratch, general path
+    if (M <= 2 || (M <= 4 && legacy_paths())) { augur_mv_q4_K(w, rb, r0, r1, K, a, M, y, ldy); return; }
+    if (!legacy_paths() && augur_mp_q4_K(w, rb, r0, r1, K, a, M, y, ldy)) return;  // else: no scratch, general path
     mm_qk(T_Q4_K, w, rb, r0, r1, K, a, M, y, ldy);
 }
 void augur_mm_q5_K(const void *w, size_t rb, int r0, int r1, int K, const augur_act *a, int M, float *y, int ldy) {
     mm_qk(T_Q5_K, w, rb, r0, r1, K, a, M, y, ldy);
 }
 void augur_mm_q6_K(const void *w, size_t rb, int r0, int r1, int K, const augur_act *a, int M, float *y, int ldy) {
-    if (M == 1) { augur_mv_q6_K(w, rb, r0, r1, K, a, M, y, ldy); return; }
-    if (augur_mp_q6_K(w, rb, r0, r1, K, a, M, y, ldy)) return;  // else: no scratch, general path
+    if (M == 1 || (M <= 4 && legacy_paths())) { augur_mv_q6_K(w, rb, r0, r1, K, a, M, y, ldy); return; }
+    if (!legacy_paths() && augur_mp_q6_K(w, rb, r0, r1, K, a, M, y, ldy)) return;  // else: no scratch, general path
     mm_qk(T_Q6_K, w, rb, r0, r1, K, a, M, y, ldy);
 }

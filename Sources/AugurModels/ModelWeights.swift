@@ -36,8 +36,18 @@ struct ModelWeights {
     let layers: [LayerWeights]
     /// `output_norm.weight`, `embeddingLength` floats.
     let outputNorm: [Float]
-    /// `output.weight` (vocab × embeddingLength), or `token_embd.weight` when tied.
+    /// `output.weight` (vocab × embeddingLength), or `token_embd.weight` when tied; only its first
+    /// rows when the vocabulary is truncated (``truncatedVocabulary(limit:tokenTypes:)``).
     let output: WeightMatrix
+    /// With a truncated vocabulary: the rows kept after the head (special tokens), from token
+    /// `start` on. Logits of tokens in neither part are −∞.
+    var outputTail: OutputTail? = nil
+
+    /// A contiguous block of output rows `start ..< start + matrix.rows`.
+    struct OutputTail {
+        let start: Int
+        let matrix: WeightMatrix
+    }
 
     /// Loads the standard tensor set of `file` for `config`, checking every shape.
     /// - Parameters:
@@ -90,8 +100,31 @@ struct ModelWeights {
         }
         let newLayers = options.requantizeLayers ? layers.map { $0.mapMatrices(convert) } : layers
         let newOutput = options.requantizeOutput ? convert(output) : output
-        return (ModelWeights(tokenEmbedding: tokenEmbedding, layers: newLayers, outputNorm: outputNorm, output: newOutput),
+        let newTail = outputTail.map { OutputTail(start: $0.start, matrix: options.requantizeOutput ? convert($0.matrix) : $0.matrix) }
+        return (ModelWeights(tokenEmbedding: tokenEmbedding, layers: newLayers, outputNorm: outputNorm, output: newOutput,
+                             outputTail: newTail),
                 owners)
+    }
+
+    /// These weights with an output layer that scores only token ids below `limit`, plus the
+    /// control / user-defined tokens above it (`tokenTypes` 3 / 4, `tokenizer.ggml.token_type`):
+    /// the rows from the first such token to the end of the vocabulary are kept as one block.
+    /// Both parts are views of the stored matrix (nothing is copied). Unchanged when `limit` is at
+    /// least the vocabulary size.
+    func truncatedVocabulary(limit: Int, tokenTypes: [Int]?) -> ModelWeights {
+        let vocab = output.rows
+        guard limit < vocab, outputTail == nil else { return self }
+        let n = max(1, limit)
+        let head = WeightMatrix(type: output.type, rows: n, cols: output.cols, data: output.data)
+        var tail: OutputTail?
+        if let types = tokenTypes {
+            let end = min(types.count, vocab)
+            if n < end, let first = (n..<end).first(where: { types[$0] == 3 || types[$0] == 4 }) {
+                tail = OutputTail(start: first, matrix: WeightMatrix(type: output.type, rows: end - first, cols: output.cols,
+                                                                     data: output.row(first)))
+            }
+        }
+        return ModelWeights(tokenEmbedding: tokenEmbedding, layers: layers, outputNorm: outputNorm, output: head, outputTail: tail)
     }
 
     /// A weight matrix of the expected shape.
@@ -138,10 +171,18 @@ public struct ModelLoadOptions: Sendable, Equatable {
     public var requantizeOutput: Bool
     /// Threads converting at load.
     public var threadCount: Int
+    /// Score only token ids below this (plus the special tokens after them); every other logit is
+    /// −∞, so such tokens are never predicted. Ids in byte-level BPE vocabularies are roughly in
+    /// merge order, so the first ids are the frequent ones: a draft model's output layer shrinks by
+    /// `1 − limit/vocab` at a small loss of acceptance (cf. Zhao et al. 2025, "FR-Spec:
+    /// frequency-ranked speculative sampling", which ranks by measured frequency instead). nil:
+    /// the whole vocabulary.
+    public var vocabularyLimit: Int?
 
-    public init(requantize: GGMLType? = nil, layers: Bool = true, output: Bool = true,
+    public init(requantize: GGMLType? = nil, layers: Bool = true, output: Bool = true, vocabularyLimit: Int? = nil,
                 threadCount: Int = Matmul.defaultThreadCount) {
         self.requantize = requantize
+        self.vocabularyLimit = vocabularyLimit
         requantizeLayers = layers
         requantizeOutput = output
         self.threadCount = max(1, threadCount)
@@ -150,29 +191,40 @@ public struct ModelLoadOptions: Sendable, Equatable {
     /// Weights as stored.
     public static let none = ModelLoadOptions()
 
-    /// Parses a command-line spelling: `none`, `<type>` (every matrix) or `<type>-output` (the
-    /// output layer only), with `<type>` one of `q4_0`, `q4_1`, `q8_0` (case-insensitive).
+    /// Parses a command-line spelling: comma-separated parts, each `none`, `<type>` (every
+    /// matrix), `<type>-output` (the output layer only) or `vocab=<N>` (``vocabularyLimit``), with
+    /// `<type>` one of `q4_0`, `q4_1`, `q8_0` (case-insensitive); e.g. `q4_0,vocab=32768`.
     /// Returns nil for anything else.
     public init?(spec: String) {
-        var s = spec.lowercased()
-        if s == "none" {
-            self.init()
-            return
+        self.init()
+        for part in spec.lowercased().split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            if part == "none" { continue }
+            if part.hasPrefix("vocab=") {
+                guard vocabularyLimit == nil, let n = Int(part.dropFirst("vocab=".count)), n > 0 else { return nil }
+                vocabularyLimit = n
+                continue
+            }
+            var s = part
+            let outputOnly = s.hasSuffix("-output")
+            if outputOnly { s.removeLast("-output".count) }
+            guard requantize == nil, let type = Quantize.producibleTypes.first(where: { $0.description.lowercased() == s }) else {
+                return nil
+            }
+            requantize = type
+            requantizeLayers = !outputOnly
         }
-        var layers = true
-        if s.hasSuffix("-output") {
-            s.removeLast("-output".count)
-            layers = false
-        }
-        guard let type = Quantize.producibleTypes.first(where: { $0.description.lowercased() == s }) else { return nil }
-        self.init(requantize: type, layers: layers, output: true)
     }
 
-    /// The spelling ``init(spec:)`` accepts for these options (`none`, `q4_0`, `q4_0-output`, or
-    /// `q4_0-layers` for the rare layers-only choice, which `init(spec:)` does not parse).
+    /// The spelling ``init(spec:)`` accepts for these options (`none`, `q4_0`, `q4_0-output`,
+    /// `q4_0,vocab=32768`; `q4_0-layers` for the rare layers-only choice, which `init(spec:)` does
+    /// not parse).
     public var spec: String {
-        guard let t = requantize, requantizeLayers || requantizeOutput else { return "none" }
-        let name = t.description.lowercased()
-        return requantizeLayers ? (requantizeOutput ? name : name + "-layers") : name + "-output"
+        var parts: [String] = []
+        if let t = requantize, requantizeLayers || requantizeOutput {
+            let name = t.description.lowercased()
+            parts.append(requantizeLayers ? (requantizeOutput ? name : name + "-layers") : name + "-output")
+        }
+        if let n = vocabularyLimit { parts.append("vocab=\(n)") }
+        return parts.isEmpty ? "none" : parts.joined(separator: ",")
     }
 }

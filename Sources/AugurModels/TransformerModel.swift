@@ -54,7 +54,11 @@ public final class TransformerModel: LanguageModel {
         case Llama.architecture: stored = try Llama.weights(file, config)
         default: throw ModelError.unsupportedArchitecture(config.architecture)
         }
-        (weights, requantizedMatrices) = stored.requantized(options)
+        var prepared = stored
+        if let limit = options.vocabularyLimit {
+            prepared = stored.truncatedVocabulary(limit: limit, tokenTypes: try file.intArray("tokenizer.ggml.token_type"))
+        }
+        (weights, requantizedMatrices) = prepared.requantized(options)
         loadOptions = options
         self.config = config
         self.file = file
@@ -75,7 +79,8 @@ public final class TransformerModel: LanguageModel {
         let layerBytes = weights.layers.reduce(0) { sum, l in
             sum + [l.query, l.key, l.value, l.attentionOutput, l.gate, l.up, l.down].reduce(0) { $0 + $1.rowBytes * $1.rows }
         }
-        return layerBytes + weights.output.rowBytes * weights.output.rows
+        let tail = weights.outputTail.map { $0.matrix.rowBytes * $0.matrix.rows } ?? 0
+        return layerBytes + weights.output.rowBytes * weights.output.rows + tail
     }
 
     public func makeCache(capacity: Int) -> KVCache {
@@ -182,7 +187,21 @@ public final class TransformerModel: LanguageModel {
                          into: scratch.normed + j * d)
             }
         }
-        multiply(weights.output, scratch.normed, rowCount: rows.count, into: out)
+        let vocab = config.vocabSize, head = weights.output.rows
+        guard head < vocab else {
+            multiply(weights.output, scratch.normed, rowCount: rows.count, into: out)
+            return
+        }
+        // Truncated vocabulary (ModelLoadOptions.vocabularyLimit): head rows, −∞, the tail rows.
+        let tailStart = weights.outputTail?.start ?? vocab
+        let tailEnd = tailStart + (weights.outputTail?.matrix.rows ?? 0)
+        for j in 0..<rows.count {
+            let o = out + j * vocab, x = scratch.normed + j * d
+            multiply(weights.output, x, rowCount: 1, into: o)
+            for i in head..<tailStart { o[i] = -.infinity }
+            if let tail = weights.outputTail { multiply(tail.matrix, x, rowCount: 1, into: o + tail.start) }
+            for i in tailEnd..<vocab { o[i] = -.infinity }
+        }
     }
 
     /// `y = x · wᵀ` for `rows` rows through this model's matmul context.

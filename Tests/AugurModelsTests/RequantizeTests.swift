@@ -26,6 +26,38 @@ final class RequantizeTests: XCTestCase {
             XCTAssertEqual(ModelLoadOptions(spec: spec)?.spec, spec)
         }
         XCTAssertEqual(ModelLoadOptions(requantize: .q4_0, output: false).spec, "q4_0-layers")
+        let both = ModelLoadOptions(spec: "q4_0-output,vocab=32768")
+        XCTAssertEqual(both?.vocabularyLimit, 32768)
+        XCTAssertEqual(both?.requantize, .q4_0)
+        XCTAssertEqual(both?.requantizeLayers, false)
+        XCTAssertEqual(ModelLoadOptions(spec: "vocab=1000")?.requantize, nil)
+        for bad in ["vocab=0", "vocab=x", "vocab=1,vocab=2", "q4_0,q4_1", "q4_0,"] { XCTAssertNil(ModelLoadOptions(spec: bad), bad) }
+        for spec in ["q4_0,vocab=32768", "vocab=1000"] { XCTAssertEqual(ModelLoadOptions(spec: spec)?.spec, spec) }
+    }
+
+    /// A truncated vocabulary scores the first `limit` ids exactly as the full model does (same
+    /// rows, same kernel), keeps the special tokens after them, and gives every other id −∞;
+    /// with requantization too.
+    func testVocabularyLimitKeepsHeadLogitsExactly() throws {
+        let file = try GGUFFile(path: TestModels.path(TestModels.smol))
+        let vocab = try TransformerModel(file: file).config.vocabSize
+        let types = try XCTUnwrap(try file.intArray("tokenizer.ggml.token_type"))
+        let tokens: [Int32] = [1, 504, 3458, 282, 4649, 314]
+        for (requant, limit) in [(nil, 1000), (GGMLType.q4_0, 20000)] as [(GGMLType?, Int)] {
+            let full = try TransformerModel(file: file, options: ModelLoadOptions(requantize: requant))
+            let cut = try TransformerModel(file: file, options: ModelLoadOptions(requantize: requant, vocabularyLimit: limit))
+            XCTAssertLessThan(cut.matrixByteCount, full.matrixByteCount)
+            let a = try logits(full, tokens), b = try logits(cut, tokens)
+            let tailStart = (limit..<types.count).first { types[$0] == 3 || types[$0] == 4 } ?? vocab
+            for r in 0..<tokens.count {
+                let o = r * vocab
+                XCTAssertEqual(Array(b[o..<(o + limit)]), Array(a[o..<(o + limit)]), "row \(r)")
+                XCTAssertTrue(b[(o + limit)..<(o + tailStart)].allSatisfy { $0 == -.infinity }, "row \(r)")
+                let tailEnd = min(types.count, vocab)
+                if tailStart < tailEnd { XCTAssertEqual(Array(b[(o + tailStart)..<(o + tailEnd)]), Array(a[(o + tailStart)..<(o + tailEnd)])) }
+                XCTAssertTrue(b[(o + max(tailStart, tailEnd))..<(o + vocab)].allSatisfy { $0 == -.infinity })
+            }
+        }
     }
 
     /// SmolLM2 is Q4_1 (0.625 bytes/weight) with a tied Q8_0 output: Q8_0 converts nothing (no
@@ -99,7 +131,7 @@ final class RequantizeTests: XCTestCase {
         let steps = 64
 
         var choices: [(String, TransformerModel, Double)] = []
-        for spec in ["none", "q4_0-output", "q4_1-output", "q4_0", "q4_1"] {
+        for spec in ["none", "q4_0-output", "q4_0", "q4_1", "vocab=32768", "q4_0,vocab=32768", "q4_0,vocab=65536"] {
             let t = Date()
             let m = try TransformerModel(file: draftFile, options: ModelLoadOptions(spec: spec)!)
             choices.append((spec, m, Date().timeIntervalSince(t)))

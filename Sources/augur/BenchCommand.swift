@@ -21,7 +21,8 @@ struct BenchCommand: ParsableCommand {
               augur bench --suite spec-bench|code-edit | --prompts FILE | --prompt TEXT  [--draft LIST] [--compare]
                 speculative comparison (chosen by --suite, --draft or --compare): AR plus each drafter in the \
             comma-separated --draft list (e.g. --draft qwen2.5-coder-0.5b-instruct,ngram; default: the model's \
-            registered draft and ngram). Prompts go through the chat template (--raw: as is); replies stop at \
+            registered draft and ngram; an entry NAME@REQUANT, e.g. qwen2.5-coder-0.5b-instruct@q4_0, sets \
+            --draft-requant for that drafter alone, so draft quantizations compare in one run). Prompts go through the chat template (--raw: as is); replies stop at \
             end-of-turn or --max-tokens (256). Each method's generator (and draft model) is built once; per prompt \
             the runs are interleaved in this process (AR, SD1, SD2, AR, …, --runs times) after one warm-up each. \
             Reports median decode and end-to-end tok/s, α, per-position acceptance, τ and speedups (median SD tok/s \
@@ -31,8 +32,8 @@ struct BenchCommand: ParsableCommand {
             prompts: the first 2 of each Spec-Bench category (--per-category) and the code-edit suite. Exit status 1 \
             on any difference.
               augur bench --verify-cost [--draft LIST]
-                the target's forward time over M = 1…16 new rows after a 100-token context (median of --reps), as a \
-            ratio to M = 1, and each draft model's step cost c = draft M=1 time / target M=1 time.
+                the target's forward time over M = 1…16 new rows after a 100-token context (median of --reps, all \
+            cases interleaved), as a ratio to M = 1, and each draft model's step cost c = draft M=1 time / target M=1 time.
               augur bench --kernels
                 the matmul kernels on the cached models' weights (JSON).
             Progress goes to standard error, results to standard output.
@@ -171,9 +172,8 @@ struct BenchCommand: ParsableCommand {
     func makeDrafterGenerators(target: LoadedModel, policies: [DraftPolicyKind]) throws -> [(name: String, generator: Generator)] {
         _ = try makeVerifier(for: sampling, method: speculation.settings.verifier)  // refuse bad pairs before loading
         var methods: [(name: String, generator: Generator)] = []
-        for name in drafterNames {
-            var options = speculation
-            options.draft = name
+        for entry in drafterNames {
+            let (options, name) = try draftOptions(for: entry)
             let (source, _) = try options.resolveDraft(target: target, targetName: modelOptions.model)
             for policy in policies {
                 var settings = speculation.settings
@@ -185,6 +185,26 @@ struct BenchCommand: ParsableCommand {
             }
         }
         return methods
+    }
+
+    /// The speculation flags for one --draft entry `NAME[@REQUANT]` (REQUANT overrides
+    /// --draft-requant for that entry, so one run compares draft quantizations), and the method's
+    /// label (the entry, with the global --draft-requant appended for a model drafter).
+    /// - Throws: `ValidationError` for an unknown requantization.
+    func draftOptions(for entry: String) throws -> (options: SpeculationOptions, label: String) {
+        var options = speculation
+        let parts = entry.split(separator: "@", maxSplits: 1).map(String.init)
+        options.draft = parts[0]
+        var label = entry
+        if parts.count == 2 {
+            options.draftRequant = parts[1]
+            guard options.draftLoadOptions != nil else {
+                throw ValidationError("--draft \(entry): the requantization after @ must be none, q4_0, q4_1, q8_0 or TYPE-output")
+            }
+        } else if parts[0] != "ngram" && speculation.draftRequant != SpeculationOptions.defaultDraftRequant {
+            label += "@" + speculation.draftRequant
+        }
+        return (options, label)
     }
 
     /// Writes `text` to the --markdown file, if one was given.

@@ -46,11 +46,10 @@ extension BenchCommand {
         let context = Array(ids[..<n]), extra = Array(ids[n..<(n + maxRows)])
 
         var draftModels: [(name: String, model: any LanguageModel)] = []
-        for name in drafterNames where name != "ngram" {
-            var options = speculation
-            options.draft = name
+        for entry in drafterNames where entry != "ngram" {
+            let (options, label) = try draftOptions(for: entry)
             if case .model(let draft) = try options.resolveDraft(target: loaded, targetName: modelOptions.model).source {
-                draftModels.append((name, draft))
+                draftModels.append((label, draft))
             }
         }
         printError("timing \(modelOptions.model): forward over M = 1…\(maxRows) rows after \(n) tokens"

@@ -49,8 +49,8 @@ extension CLITests {
 
     func testBenchVerifyCostOnSmol() throws {
         let model = try TestModels.path(TestModels.smol)
-        // The model drafting for itself: c must come out near 1.
-        let r = try augur(["bench", "--verify-cost", "--model", model, "--draft", model, "--reps", "5", "--json"])
+        // The model drafting for itself (c must come out near 1), and requantized to Q4_0 (NAME@REQUANT).
+        let r = try augur(["bench", "--verify-cost", "--model", model, "--draft", "\(model),\(model)@q4_0", "--reps", "5", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let rows = try XCTUnwrap(json["target"] as? [[String: Any]])
@@ -58,9 +58,10 @@ extension CLITests {
         XCTAssertEqual(rows[0]["ratio"] as? Double, 1)
         XCTAssertTrue(rows.allSatisfy { ($0["seconds"] as? Double ?? 0) > 0 }, "\(rows)")
         let drafts = try XCTUnwrap(json["drafts"] as? [[String: Any]])
-        XCTAssertEqual(drafts.count, 1)
+        XCTAssertEqual(drafts.compactMap { $0["draft"] as? String }, [model, model + "@q4_0"])
         let c = try XCTUnwrap(drafts.first?["c"] as? Double)
         XCTAssertTrue((0.5...2).contains(c), "c = \(c) for a model drafting for itself")
+        XCTAssertGreaterThan(drafts[1]["c"] as? Double ?? 0, 0)
     }
 
     func testBenchBadInput() throws {
@@ -80,6 +81,10 @@ extension CLITests {
         let sampled = try augur(["bench", "--check-identity", "--model", model, "--temperature", "0.7"])
         XCTAssertNotEqual(sampled.status, 0)
         XCTAssertTrue(sampled.stderr.contains("--check-identity compares greedy outputs"), sampled.stderr)
+
+        let badRequant = try augur(["bench", "--model", model, "--draft", "\(model)@q9_9", "--prompt", "hi"])
+        XCTAssertEqual(badRequant.status, 1, badRequant.stderr)
+        XCTAssertTrue(badRequant.stderr.contains("the requantization after @ must be"), badRequant.stderr)
 
         let both = try augur(["bench", "--model", model, "--suite", "code-edit", "--prompt", "hi"])
         XCTAssertNotEqual(both.status, 0)

@@ -61,13 +61,18 @@ public final class FixedDraftLength: DraftLengthPolicy {
 /// - T(m): seconds of a target forward over m rows, an exponential moving average per m of the
 ///   measured times; unmeasured m are interpolated linearly between measured neighbours, or
 ///   extrapolated with `priorRowCost` · T(1) per extra row (optimistic, so lengths get tried);
-/// - d: draft seconds per proposed token (moving average; 0 for a lookup drafter);
-/// - a_i: conditional acceptance at draft position i (accepted at i given all before i accepted),
-///   counts decayed by `acceptanceDecay` per observation so the estimate follows the text, with a
-///   prior centred on a_{i−1} (see ``conditionalAcceptance(at:)``).
-/// Expected emitted tokens for k draft tokens: E(k) = 1 + Σ_{j=1..k} Π_{i<j} a_i; expected round time
-/// C(k) = k·d + T(k + 1). The policy returns argmax over k ∈ {0} ∪ [minimum, maximum] of E(k)/C(k), and
-/// 0 unless the best length beats plain decoding (E(0)/C(0) = 1/T(1)) by `margin`.
+/// - d: seconds per draft forward (moving average; ~0 for a lookup drafter). Asked for k tokens, a
+///   draft model runs min(n + 1, k) forwards to propose n (the last proposed token is not run; a
+///   p-min stop costs the forward that found the top token too unlikely);
+/// - s_i: the chance the drafter proposes position i once it reached it (p-min stops, lookups that
+///   find no match), and a_i: conditional acceptance at draft position i (accepted at i given all
+///   before i accepted); counts decayed by `acceptanceDecay` per observation so the estimates follow
+///   the text, with priors centred on the previous position (see ``conditionalAcceptance(at:)``).
+/// With r_j = Π_{i<j} s_i (position j reached): expected emitted tokens for a draft of up to k,
+/// E(k) = 1 + Σ_{j=1..k} Π_{i<j} s_i·a_i; expected round time C(k) = d·(1 + Σ_{j=1..k−1} r_j) +
+/// T(1 + Σ_{j=1..k} r_j), T interpolated at fractional rows. The policy returns argmax over
+/// k ∈ {0} ∪ [minimum, maximum] of E(k)/C(k), and 0 unless the best length beats plain decoding
+/// (E(0)/C(0) = 1/T(1)) by `margin`.
 ///
 /// While plain decoding wins, acceptance is no longer observed, so the policy probes: every
 /// `probeInterval`-th round drafts at the best length anyway; each probe that does not lead back to
@@ -92,10 +97,12 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
 
     /// Measured T(m) per row count m (index m), seconds; nil where never measured.
     public private(set) var targetSeconds: [Double?]
-    /// Measured draft seconds per token; nil until a draft was timed.
-    public private(set) var draftSecondsPerToken: Double?
+    /// Measured seconds per draft forward; nil until a draft was timed.
+    public private(set) var draftSecondsPerForward: Double?
     private var accepts: [Double]
     private var attempts: [Double]
+    private var proposals: [Double]
+    private var reaches: [Double]
     private var plainRounds = 0
     private var currentProbeInterval: Int
     private var lastRoundWasProbe = false
@@ -108,13 +115,17 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         self.minimum = min(max(1, minimum), self.maximum)
         targetSeconds = Array(repeating: nil, count: self.maximum + 2)
         accepts = Array(repeating: 0, count: self.maximum)
-        attempts = Array(repeating: 0, count: self.maximum)
+        attempts = accepts
+        proposals = accepts
+        reaches = accepts
         currentProbeInterval = probeInterval
     }
 
     public func beginGeneration() {
         accepts = Array(repeating: 0, count: maximum)
-        attempts = Array(repeating: 0, count: maximum)
+        attempts = accepts
+        proposals = accepts
+        reaches = accepts
         plainRounds = 0
         currentProbeInterval = probeInterval
         lastRoundWasProbe = false
@@ -127,6 +138,13 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     public func conditionalAcceptance(at i: Int) -> Double {
         let prior = i == 0 ? 0.5 : conditionalAcceptance(at: i - 1)
         return (accepts[i] + 2 * prior) / (attempts[i] + 2)
+    }
+
+    /// s_i: the chance the drafter proposes position i when it gets there, with the same kind of prior
+    /// (centred on 0.9 at i = 0: drafters usually propose something).
+    public func proposalRate(at i: Int) -> Double {
+        let prior = i == 0 ? 0.9 : proposalRate(at: i - 1)
+        return (proposals[i] + 2 * prior) / (reaches[i] + 2)
     }
 
     /// Estimated T(m), seconds; nil before any target time was measured.
@@ -143,15 +161,31 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         return max(t1, first.1 - priorRowCost * t1 * Double(first.0 - m))
     }
 
-    /// Expected tokens per second of drafting k tokens (k = 0: plain decoding); nil while unmeasured.
+    /// T at a fractional row count (linear between whole counts).
+    private func estimatedTargetSeconds(rows x: Double) -> Double? {
+        let lo = Int(x.rounded(.down))
+        guard let a = estimatedTargetSeconds(rows: lo) else { return nil }
+        guard x > Double(lo), let b = estimatedTargetSeconds(rows: lo + 1) else { return a }
+        return a + (b - a) * (x - Double(lo))
+    }
+
+    /// Expected tokens per second of asking for up to k draft tokens (k = 0: plain decoding); nil
+    /// while unmeasured.
     public func expectedRate(draftLength k: Int) -> Double? {
-        guard let t = estimatedTargetSeconds(rows: k + 1) else { return nil }
-        var expected = 1.0, reach = 1.0
-        for i in 0..<k {
-            reach *= conditionalAcceptance(at: i)
-            expected += reach
+        var expected = 1.0, reachAndAccept = 1.0
+        var reach = 1.0, forwards = 0.0, rows = 1.0
+        if k > 0 {
+            forwards = 1
+            for j in 1...k {
+                reach *= proposalRate(at: j - 1)
+                reachAndAccept *= proposalRate(at: j - 1) * conditionalAcceptance(at: j - 1)
+                expected += reachAndAccept
+                rows += reach
+                if j < k { forwards += reach }
+            }
         }
-        return expected / (Double(k) * (draftSecondsPerToken ?? 0) + t)
+        guard let t = estimatedTargetSeconds(rows: rows) else { return nil }
+        return expected / (forwards * (draftSecondsPerForward ?? 0) + t)
     }
 
     /// The length in [minimum, upper] with the best expected rate, and that rate.
@@ -171,7 +205,7 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         guard upper >= minimum else { return 0 }
         // Bootstrap: time a draft first (with the longest length, to learn the most positions),
         // then one plain round for T(1).
-        if draftSecondsPerToken == nil { return upper }
+        if draftSecondsPerForward == nil { return upper }
         guard let plain = expectedRate(draftLength: 0), targetSeconds[1] != nil else { return 0 }
         guard let (k, rate) = bestDraftLength(upper: upper) else { return 0 }
         if rate > plain * (1 + margin) {
@@ -195,19 +229,24 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
             targetSeconds[m] = targetSeconds[m].map { $0 + Self.smoothing * (round.targetSeconds - $0) } ?? round.targetSeconds
         }
         if round.requested > 0 {
-            // A drafter that proposed nothing still ran (p-min stop): one token's worth of work.
-            let perToken = round.draftSeconds / Double(max(round.drafted, 1))
-            if draftSecondsPerToken == nil {
-                draftSecondsPerToken = perToken
+            let perForward = round.draftSeconds / Double(min(round.drafted + 1, round.requested))
+            if draftSecondsPerForward == nil {
+                draftSecondsPerForward = perForward
             } else if lastRoundDrafted && !lastRoundWasProbe {
-                draftSecondsPerToken! += Self.smoothing * (perToken - draftSecondsPerToken!)
+                draftSecondsPerForward! += Self.smoothing * (perForward - draftSecondsPerForward!)
             }
         }
+        func observe(_ hits: inout [Double], _ tries: inout [Double], _ i: Int, hit: Bool) {
+            hits[i] *= acceptanceDecay
+            tries[i] *= acceptanceDecay
+            tries[i] += 1
+            if hit { hits[i] += 1 }
+        }
+        for i in 0..<min(round.drafted + 1, round.requested, maximum) {
+            observe(&proposals, &reaches, i, hit: i < round.drafted)
+        }
         for i in 0..<min(round.accepted + 1, round.drafted, maximum) {
-            accepts[i] *= acceptanceDecay
-            attempts[i] *= acceptanceDecay
-            attempts[i] += 1
-            if i < round.accepted { accepts[i] += 1 }
+            observe(&accepts, &attempts, i, hit: i < round.accepted)
         }
         lastRoundDrafted = round.requested > 0
     }

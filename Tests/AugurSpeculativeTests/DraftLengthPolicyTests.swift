@@ -7,16 +7,29 @@ final class DraftLengthPolicyTests: XCTestCase {
     /// Runs `rounds` rounds, accepting the first `acceptedPrefix(k)` tokens of each k-token draft;
     /// returns the lengths the policy chose.
     private func simulate(_ policy: AdaptiveDraftLength, rounds: Int, t1: Double = 0.045, v: Double = 0.08,
-                          d: Double, acceptedPrefix: (Int, Int) -> Int) -> [Int] {
+                          d: Double, proposes: (Int) -> Int = { $0 }, acceptedPrefix: (Int, Int) -> Int) -> [Int] {
         var chosen: [Int] = []
         for r in 0..<rounds {
             let k = policy.nextDraftLength(maximum: 8)
             chosen.append(k)
-            let a = min(k, acceptedPrefix(r, k))
-            policy.record(RoundObservation(requested: k, drafted: k, accepted: a, draftSeconds: Double(k) * d,
-                                           targetSeconds: t1 * (1 + v * Double(k))))
+            let n = min(k, proposes(k))
+            let a = min(n, acceptedPrefix(r, n))
+            // A draft model runs min(n + 1, k) forwards for n proposed tokens.
+            policy.record(RoundObservation(requested: k, drafted: n, accepted: a, draftSeconds: Double(min(n + 1, k)) * d,
+                                           targetSeconds: t1 * (1 + v * Double(n))))
         }
         return chosen
+    }
+
+    func testEarlyStopsAreCostedAsWhatTheyRan() {
+        // The drafter stops (p-min) after 2 tokens every round, and they are always right: drafting pays,
+        // although each round also ran one forward whose token it did not propose.
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
+        let chosen = simulate(p, rounds: 40, d: 0.3 * 0.045, proposes: { min($0, 2) }) { _, k in k }
+        XCTAssertTrue(chosen.suffix(20).allSatisfy { $0 >= 2 }, "\(chosen)")
+        XCTAssertEqual(p.draftSecondsPerForward!, 0.3 * 0.045, accuracy: 1e-12)
+        XCTAssertLessThan(p.proposalRate(at: 2), 0.6)  // seen rarely: lengths past 2 stop being asked for
+        XCTAssertGreaterThan(p.proposalRate(at: 0), 0.9)
     }
 
     func testFixedPolicyIsConstantAndCapped() {
@@ -86,6 +99,6 @@ final class DraftLengthPolicyTests: XCTestCase {
         p.beginGeneration()
         XCTAssertEqual(p.conditionalAcceptance(at: 0), 0.5)
         XCTAssertNotNil(p.estimatedTargetSeconds(rows: 1))
-        XCTAssertNotNil(p.draftSecondsPerToken)
+        XCTAssertNotNil(p.draftSecondsPerForward)
     }
 }

@@ -78,6 +78,10 @@ public final class FixedDraftLength: DraftLengthPolicy {
 /// `probeInterval`-th round drafts at the best length anyway; each probe that does not lead back to
 /// drafting doubles the interval (up to 64×), a round that drafts by choice resets it. A probe's
 /// draft time is not used for d (a draft model catching up on many committed tokens is not a step).
+/// That catch-up costs a draft-model prefill of every token decoded since the last probe, whatever
+/// the interval, so after `maxCostlyProbes` probes in a row that each cost more than a quarter of a
+/// target step and did not lead back to drafting, the policy stops probing for the generation.
+/// (Prompt lookup probes cost nothing and go on.)
 ///
 /// Deterministic given its observations; timings vary, so use `FixedDraftLength` where runs must
 /// repeat exactly.
@@ -86,8 +90,14 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     public let minimum: Int
     /// Longest draft, ≥ `minimum`.
     public let maximum: Int
-    /// Required relative gain over plain decoding (0.02 = 2 % faster) before drafting.
-    public var margin: Double = 0.02
+    /// Required relative gain over plain decoding (0.1 = 10 % faster) before drafting. The model
+    /// leaves out per-round costs it cannot see (a draft model catching up after plain rounds), so a
+    /// predicted gain is worth less than it says.
+    public var margin: Double = 0.1
+    /// Costly probes in a row after which probing stops for the generation.
+    public var maxCostlyProbes: Int = 1
+    /// Draft length of the first (timing) round.
+    public var bootstrapLength: Int = 4
     /// Prior cost of one more verified row as a fraction of T(1), used until measured.
     public var priorRowCost: Double = 0.08
     /// Weight kept by old acceptance counts per new observation at the same position.
@@ -107,6 +117,7 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     private var currentProbeInterval: Int
     private var lastRoundWasProbe = false
     private var lastRoundDrafted = false
+    private var costlyProbes = 0
     private static let smoothing = 0.3
 
     /// - Parameters: minimum and maximum draft length when drafting (clamped to 1... and ≥ minimum).
@@ -130,6 +141,7 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         currentProbeInterval = probeInterval
         lastRoundWasProbe = false
         lastRoundDrafted = false
+        costlyProbes = 0
     }
 
     /// a_i: the decayed counts at position i with a prior of weight 2 centred on a_{i−1} (on 0.5 for
@@ -203,18 +215,18 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         let upper = min(cap, maximum)
         lastRoundWasProbe = false
         guard upper >= minimum else { return 0 }
-        // Bootstrap: time a draft first (with the longest length, to learn the most positions),
-        // then one plain round for T(1).
-        if draftSecondsPerForward == nil { return upper }
+        // Bootstrap: time a draft first, then one plain round for T(1).
+        if draftSecondsPerForward == nil { return min(upper, max(minimum, bootstrapLength)) }
         guard let plain = expectedRate(draftLength: 0), targetSeconds[1] != nil else { return 0 }
         guard let (k, rate) = bestDraftLength(upper: upper) else { return 0 }
         if rate > plain * (1 + margin) {
             plainRounds = 0
             currentProbeInterval = probeInterval
+            costlyProbes = 0
             return k
         }
         plainRounds += 1
-        if plainRounds >= currentProbeInterval {
+        if plainRounds >= currentProbeInterval && costlyProbes < maxCostlyProbes {
             plainRounds = 0
             currentProbeInterval = min(currentProbeInterval * 2, probeInterval * 64)
             lastRoundWasProbe = true
@@ -228,6 +240,7 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         if m < targetSeconds.count, round.targetSeconds > 0 {
             targetSeconds[m] = targetSeconds[m].map { $0 + Self.smoothing * (round.targetSeconds - $0) } ?? round.targetSeconds
         }
+        if lastRoundWasProbe, let t1 = targetSeconds[1], round.draftSeconds > 0.25 * t1 { costlyProbes += 1 }
         if round.requested > 0 {
             let perForward = round.draftSeconds / Double(min(round.drafted + 1, round.requested))
             if draftSecondsPerForward == nil {

@@ -60,7 +60,7 @@ struct SpeculationOptions: ParsableArguments {
         valueName: "spec"))
     var draftRequant: String = Self.defaultDraftRequant
 
-    static let defaultDraftRequant = "none"
+    static let defaultDraftRequant = "q4_0"
 
     /// The parsed --draft-requant.
     var draftLoadOptions: ModelLoadOptions? { ModelLoadOptions(spec: draftRequant) }

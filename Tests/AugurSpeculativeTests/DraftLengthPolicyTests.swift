@@ -42,7 +42,7 @@ final class DraftLengthPolicyTests: XCTestCase {
     func testCheapDraftAndFullAcceptanceDraftsTheMaximum() {
         let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
         let chosen = simulate(p, rounds: 30, d: 0.1 * 0.045) { _, k in k }
-        XCTAssertEqual(chosen.first, 8, "bootstrap drafts the longest length")
+        XCTAssertEqual(chosen.first, 4, "bootstrap drafts bootstrapLength tokens")
         XCTAssertEqual(Array(chosen.suffix(10)), Array(repeating: 8, count: 10))
     }
 
@@ -51,8 +51,9 @@ final class DraftLengthPolicyTests: XCTestCase {
         let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
         let chosen = simulate(p, rounds: 40, d: 0.045) { r, k in r % 5 == 0 ? 0 : k }
         let tail = chosen.suffix(20)
-        XCTAssertGreaterThanOrEqual(tail.filter { $0 == 0 }.count, 17, "mostly plain decoding: \(chosen)")
-        XCTAssertTrue(tail.contains { $0 > 0 }, "probes still happen: \(chosen)")
+        XCTAssertEqual(tail.filter { $0 == 0 }.count, 20, "plain decoding: \(chosen)")
+        // The probes cost drafts (a draft model's catch-up): after one that failed, no more.
+        XCTAssertEqual(chosen.dropFirst(2).filter { $0 > 0 }.count, 1, "\(chosen)")
     }
 
     func testLowAcceptanceWithFreeDraftStaysPlain() {
@@ -72,6 +73,7 @@ final class DraftLengthPolicyTests: XCTestCase {
 
     func testProbeIntervalDoublesWhilePlainWins() {
         let p = AdaptiveDraftLength(minimum: 1, maximum: 4)
+        p.maxCostlyProbes = .max
         let chosen = simulate(p, rounds: 80, d: 0.045) { _, _ in 0 }
         // Rounds 0 and 1 bootstrap; afterwards every 8th, then 16th, then 32nd round is a probe (k > 0).
         let probes = chosen.indices.dropFirst(2).filter { chosen[$0] > 0 }

@@ -118,6 +118,7 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     private var lastRoundWasProbe = false
     private var lastRoundDrafted = false
     private var costlyProbes = 0
+    private var plainMode = false
     private static let smoothing = 0.3
 
     /// - Parameters: minimum and maximum draft length when drafting (clamped to 1... and ≥ minimum).
@@ -142,6 +143,7 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         lastRoundWasProbe = false
         lastRoundDrafted = false
         costlyProbes = 0
+        plainMode = false
     }
 
     /// a_i: the decayed counts at position i with a prior of weight 2 centred on a_{i−1} (on 0.5 for
@@ -213,18 +215,23 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
 
     public func nextDraftLength(maximum cap: Int) -> Int {
         let upper = min(cap, maximum)
+        let afterProbe = lastRoundWasProbe
         lastRoundWasProbe = false
         guard upper >= minimum else { return 0 }
         // Bootstrap: time a draft first, then one plain round for T(1).
         if draftSecondsPerForward == nil { return min(upper, max(minimum, bootstrapLength)) }
         guard let plain = expectedRate(draftLength: 0), targetSeconds[1] != nil else { return 0 }
         guard let (k, rate) = bestDraftLength(upper: upper) else { return 0 }
-        if rate > plain * (1 + margin) {
+        // In plain mode nothing new is learnt about acceptance, only T(1) drifts with the machine's
+        // load: leave it only on a probe's evidence, not on timing noise.
+        if (!plainMode || afterProbe) && rate > plain * (1 + margin) {
+            plainMode = false
             plainRounds = 0
             currentProbeInterval = probeInterval
             costlyProbes = 0
             return k
         }
+        plainMode = true
         plainRounds += 1
         if plainRounds >= currentProbeInterval && costlyProbes < maxCostlyProbes {
             plainRounds = 0

@@ -82,23 +82,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Send comparison prompts without the chat template.")
     var raw = false
 
-    @Option(help: "Sampling temperature for comparisons; 0 is greedy.")
-    var temperature: Float = 0
-
-    @Option(help: "Top-k for comparisons (0 = off).")
-    var topK: Int = 0
-
-    @Option(help: "Top-p for comparisons (1 = off).")
-    var topP: Float = 1
-
-    @Option(help: "Min-p for comparisons (0 = off).")
-    var minP: Float = 0
-
-    @Option(help: "Repetition penalty for comparisons (1 = off).")
-    var repeatPenalty: Float = 1
-
-    @Option(help: "Random seed for comparisons.")
-    var seed: UInt64 = 0
+    @OptionGroup var sampler: SamplerOptions
 
     @Flag(help: "Print the report as JSON on standard output.")
     var json = false
@@ -109,9 +93,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Benchmark the matmul kernels instead of a model (JSON on standard output).")
     var kernels = false
 
-    var sampling: SamplingParameters {
-        SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP, repeatPenalty: repeatPenalty, seed: seed)
-    }
+    var sampling: SamplingParameters { sampler.sampling }
 
     /// Comparison mode: AR against drafters.
     var comparing: Bool { compare || suite != nil || speculation.draft != nil }

@@ -55,7 +55,7 @@ extension BenchCommand {
         let setup = ComparisonReport.Setup(
             model: modelOptions.model, methods: methods.map(\.name), draftPolicy: speculation.draftPolicy.rawValue,
             draftMax: speculation.draftMax, threads: Matmul.defaultThreadCount, maxTokens: parameters.maxTokens,
-            runs: runs, temperature: temperature, source: selection.source)
+            runs: runs, temperature: sampler.temperature, source: selection.source)
         let report = ComparisonReport(setup: setup, prompts: comparisons)
         try writeMarkdown(report.markdown())
         writeOut(json ? try report.jsonText() + "\n" : report.table())

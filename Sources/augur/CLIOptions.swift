@@ -50,11 +50,8 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Token budget, stop strings and sampler settings.
-struct SamplingOptions: ParsableArguments {
-    @Option(help: "Most tokens to generate.")
-    var maxTokens: Int = 512
-
+/// Sampler settings (shared by `generate`, `chat` and `bench`).
+struct SamplerOptions: ParsableArguments {
     @Option(help: "Sampling temperature; 0 is greedy (always the most likely token).")
     var temperature: Float = 0
 
@@ -70,18 +67,27 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Penalty for tokens among the last 64 (> 0; 1 = off).")
     var repeatPenalty: Float = 1
 
+    @Option(help: "Random seed; fixed by default, so sampled runs repeat unless you change it.")
+    var seed: UInt64 = 0
+
+    var sampling: SamplingParameters {
+        SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP, repeatPenalty: repeatPenalty, seed: seed)
+    }
+}
+
+/// Token budget, stop strings and sampler settings.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Most tokens to generate.")
+    var maxTokens: Int = 512
+
     @Option(name: .customLong("stop"), help: ArgumentHelp(
         "Stop when the text contains this string (not printed); repeatable.", valueName: "string"))
     var stopStrings: [String] = []
 
-    @Option(help: "Random seed; fixed by default, so sampled runs repeat unless you change it.")
-    var seed: UInt64 = 0
+    @OptionGroup var sampler: SamplerOptions
 
     var parameters: GenerationParameters {
-        GenerationParameters(
-            maxTokens: maxTokens, stopStrings: stopStrings,
-            sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                                         repeatPenalty: repeatPenalty, seed: seed))
+        GenerationParameters(maxTokens: maxTokens, stopStrings: stopStrings, sampling: sampler.sampling)
     }
 
     func validate() throws {

@@ -49,11 +49,7 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         overall = GroupSummary(name: "overall", prompts: prompts)
     }
 
-    public func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    public func jsonText() throws -> String { try benchJSON(self) }
 
     // MARK: Formatting
 
@@ -143,4 +139,12 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         }
         return out
     }
+}
+
+/// `value` as the bench's JSON: pretty-printed, keys sorted, slashes unescaped (stable, diffable output).
+/// - Throws: `EncodingError` for values JSON cannot represent (e.g. a non-finite double).
+public func benchJSON(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

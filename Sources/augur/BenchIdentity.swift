@@ -56,10 +56,8 @@ extension BenchCommand {
         let summary = "\(same)/\(results.count) identical"
         if json {
             struct Report: Codable { var identical: Int; var total: Int; var maxTokens: Int; var results: [IdentityResult] }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let report = Report(identical: same, total: results.count, maxTokens: parameters.maxTokens, results: results)
-            writeOut(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+            writeOut(try benchJSON(report) + "\n")
             printError(summary)
         } else {
             writeOut(summary + "\n")

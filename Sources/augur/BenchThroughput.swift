@@ -47,9 +47,7 @@ extension BenchCommand {
             throw ValidationError("no cached models to benchmark; run `augur pull \(ModelOptions.defaultModel)`")
         }
         let result = withExtendedLifetime(files) { KernelBenchmark.run(cases: cases, threads: Matmul.defaultThreadCount) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        writeOut(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
+        writeOut(try benchJSON(result) + "\n")
     }
 }
 
@@ -97,11 +95,7 @@ struct BenchReport: Codable {
         decodeTokensPerSecond = median(prompts.flatMap { $0.runs.map(\.decodeTokensPerSecond) })
     }
 
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func jsonText() throws -> String { try benchJSON(self) }
 
     func table() -> String {
         func f(_ x: Double) -> String { String(format: "%8.1f", x) }

@@ -65,9 +65,7 @@ extension BenchCommand {
         let report = VerifyCostReport(model: modelOptions.model, threads: Matmul.defaultThreadCount, contextTokens: n,
                                       reps: reps, target: rows, drafts: drafts)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            writeOut(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+            writeOut(try benchJSON(report) + "\n")
             return
         }
         var out = "target \(modelOptions.model), \(report.threads) threads, \(n)-token context, median of \(reps)\n"

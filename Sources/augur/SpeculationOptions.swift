@@ -114,7 +114,6 @@ struct SpeculationOptions: ParsableArguments {
     /// The decode step for `target` under these flags, or nil for plain decoding.
     func makeStep(target: LoadedModel, targetName: String, sampling: SamplingParameters,
                   contextSize: Int) throws -> (step: SpeculativeStep?, label: String) {
-        try settings.validate()
         _ = try makeVerifier(for: sampling, method: verifier.method)  // refuse bad pairs before loading a draft
         let (source, label) = try resolveDraft(target: target, targetName: targetName)
         let step = try settings.makeStep(target: target.model, draft: source, sampling: sampling, contextSize: contextSize)

@@ -75,7 +75,7 @@ public final class FixedDraftLength: DraftLengthPolicy {
 /// (E(0)/C(0) = 1/T(1)) by `margin`.
 ///
 /// While plain decoding wins, acceptance is no longer observed, so the policy probes: every
-/// `probeInterval`-th round drafts at the best length anyway; each probe that does not lead back to
+/// `probeInterval`-th round (twice that for a costly drafter) drafts at the best length anyway; each probe that does not lead back to
 /// drafting doubles the interval (up to 64×), a round that drafts by choice resets it. A probe's
 /// draft time is not used for d (a draft model catching up on many committed tokens is not a step).
 /// That catch-up costs a draft-model prefill of every token decoded since the last probe, whatever
@@ -96,13 +96,18 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     public var margin: Double = 0.1
     /// Costly probes in a row after which probing stops for the generation.
     public var maxCostlyProbes: Int = 1
-    /// Draft length of the first (timing) round.
-    public var bootstrapLength: Int = 4
+    /// Draft length of the first (timing) round. One token: the round times a draft forward and a
+    /// two-row verification, and a wrong guess costs the least (short replies — a translation, a
+    /// one-line answer — have no rounds to earn a costly failed bootstrap back).
+    public var bootstrapLength: Int = 1
     /// Prior cost of one more verified row as a fraction of T(1), used until measured.
     public var priorRowCost: Double = 0.08
     /// Weight kept by old acceptance counts per new observation at the same position.
     public var acceptanceDecay: Double = 0.95
-    /// Rounds from one probe to the next while plain decoding wins (initial value).
+    /// Rounds from one probe to the next while plain decoding wins (initial value), doubled for a
+    /// costly drafter (a draft forward above a quarter of a target step): its probe pays a catch-up
+    /// prefill and a draft, about one to two target steps, so 16 plain rounds keep a failed probe's
+    /// cost under ~10 %.
     public var probeInterval: Int = 8
 
     /// Measured T(m) per row count m (index m), seconds; nil where never measured.
@@ -145,6 +150,15 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         costlyProbes = 0
         plainMode = false
     }
+
+    /// A draft forward above a quarter of a target step (a draft model, not a lookup).
+    private var draftIsCostly: Bool {
+        guard let d = draftSecondsPerForward, let t1 = targetSeconds[1] else { return false }
+        return d > 0.25 * t1
+    }
+
+    /// The probe interval to start from: `probeInterval`, doubled for a costly drafter.
+    private var initialProbeInterval: Int { draftIsCostly ? 2 * probeInterval : probeInterval }
 
     /// a_i: the decayed counts at position i with a prior of weight 2 centred on a_{i−1} (on 0.5 for
     /// i = 0), so positions rarely reached inherit the rate of the ones before them instead of
@@ -227,15 +241,16 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         if (!plainMode || afterProbe) && rate > plain * (1 + margin) {
             plainMode = false
             plainRounds = 0
-            currentProbeInterval = probeInterval
+            currentProbeInterval = initialProbeInterval
             costlyProbes = 0
             return k
         }
+        if !plainMode { currentProbeInterval = initialProbeInterval }
         plainMode = true
         plainRounds += 1
         if plainRounds >= currentProbeInterval && costlyProbes < maxCostlyProbes {
             plainRounds = 0
-            currentProbeInterval = min(currentProbeInterval * 2, probeInterval * 64)
+            currentProbeInterval = min(currentProbeInterval * 2, initialProbeInterval * 64)
             lastRoundWasProbe = true
             return k
         }

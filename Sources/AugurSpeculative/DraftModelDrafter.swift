@@ -83,7 +83,7 @@ public final class DraftModelDrafter: Drafter {
                 if top < pMin { break }
                 distributions.append(q)
             } else {
-                guard let best = Self.argmax(logits) else { break }  // no viable token
+                guard let best = Self.argmax(logits, probability: pMin > 0) else { break }  // no viable token
                 (token, top) = best
                 if top < pMin { break }
             }
@@ -113,9 +113,11 @@ public final class DraftModelDrafter: Drafter {
     }
 
     /// The most likely id (ties to the lowest, as the greedy sampler) and its softmax probability
-    /// at temperature 1; nil when no logit is viable.
-    static func argmax(_ logits: [Float]) -> (Int32, Float)? {
+    /// at temperature 1 (1 without computing it when `probability` is false: the softmax over the
+    /// vocabulary is a few % of a draft step, wasted when no p-min reads it); nil when no logit is viable.
+    static func argmax(_ logits: [Float], probability: Bool = true) -> (Int32, Float)? {
         guard let best = logits.withUnsafeBufferPointer(LogitFilters.argmax) else { return nil }
+        guard probability else { return (best, 1) }
         let m = logits[Int(best)]
         var sum: Double = 0
         for l in logits where l.isFinite || l == m { sum += Double(exp(Double(l - m))) }

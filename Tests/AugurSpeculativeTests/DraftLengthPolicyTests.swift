@@ -42,7 +42,8 @@ final class DraftLengthPolicyTests: XCTestCase {
     func testCheapDraftAndFullAcceptanceDraftsTheMaximum() {
         let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
         let chosen = simulate(p, rounds: 30, d: 0.1 * 0.045) { _, k in k }
-        XCTAssertEqual(chosen.first, 4, "bootstrap drafts bootstrapLength tokens")
+        XCTAssertEqual(chosen.first, p.bootstrapLength, "bootstrap drafts bootstrapLength tokens")
+        XCTAssertEqual(p.bootstrapLength, 1)
         XCTAssertEqual(Array(chosen.suffix(10)), Array(repeating: 8, count: 10))
     }
 
@@ -72,14 +73,26 @@ final class DraftLengthPolicyTests: XCTestCase {
     }
 
     func testProbeIntervalDoublesWhilePlainWins() {
+        // A free drafter (prompt lookup) whose tokens are never accepted.
         let p = AdaptiveDraftLength(minimum: 1, maximum: 4)
-        p.maxCostlyProbes = .max
-        let chosen = simulate(p, rounds: 80, d: 0.045) { _, _ in 0 }
-        // Rounds 0 and 1 bootstrap; afterwards every 8th, then 16th, then 32nd round is a probe (k > 0).
-        let probes = chosen.indices.dropFirst(2).filter { chosen[$0] > 0 }
+        let chosen = simulate(p, rounds: 80, d: 0) { _, _ in 0 }
+        // Rounds 0 and 1 bootstrap, a few rounds draft on the optimistic prior (free drafts), then plain
+        // decoding with every 8th, then 16th, then 32nd round a probe (k > 0).
+        let plainStart = chosen.indices.dropFirst(2).first { chosen[$0] == 0 }!
+        XCTAssertLessThanOrEqual(plainStart, 6, "\(chosen)")
+        let probes = chosen.indices.filter { $0 > plainStart && chosen[$0] > 0 }
         XCTAssertEqual(probes.count, 3, "\(chosen)")
-        let gaps = zip(probes.dropFirst(), probes).map { $0 - $1 }
-        XCTAssertEqual(gaps, [16, 32])
+        XCTAssertEqual(probes.first.map { $0 - plainStart + 1 }, 8)
+        XCTAssertEqual(zip(probes.dropFirst(), probes).map { $0 - $1 }, [16, 32])
+
+        // A draft model as costly as the target: its probes (catch-up prefill + draft) start twice as far apart.
+        let costly = AdaptiveDraftLength(minimum: 1, maximum: 4)
+        costly.maxCostlyProbes = .max
+        let chosenCostly = simulate(costly, rounds: 120, d: 0.045) { _, _ in 0 }
+        let costlyProbes = chosenCostly.indices.dropFirst(2).filter { chosenCostly[$0] > 0 }
+        XCTAssertEqual(costlyProbes.count, 3, "\(chosenCostly)")
+        XCTAssertEqual(zip(costlyProbes.dropFirst(), costlyProbes).map { $0 - $1 }, [32, 64])
+        XCTAssertEqual(costlyProbes.first.map { $0 - 1 }, 16, "first probe 16 plain rounds after the bootstrap")
     }
 
     func testTargetCostInterpolation() {

@@ -25,8 +25,13 @@ public protocol DecodeStep: AnyObject {
 
     /// Called by the generator with each generation's prompt, inside the prefill (its time counts as
     /// prefill): forget per-generation state and prepare (a draft model prefills the prompt here).
+    /// - Parameters:
+    ///   - prompt: the generation's prompt tokens.
+    ///   - reusedPrefix: how many leading prompt tokens the target keeps from its cache (a chat's
+    ///     earlier turns); a step's own caches keep at most as many, so a benchmark that re-runs a
+    ///     prompt from scratch pays the step's prefill again as the target does.
     /// - Throws: errors of the step's own models.
-    func beginGeneration(prompt: [Int32]) throws
+    func beginGeneration(prompt: [Int32], reusedPrefix: Int) throws
 
     /// Speculation statistics of the current generation's decode rounds (prefill not included), or
     /// nil for a step that does not speculate. The generator completes them into
@@ -35,7 +40,7 @@ public protocol DecodeStep: AnyObject {
 }
 
 extension DecodeStep {
-    public func beginGeneration(prompt: [Int32]) throws {}
+    public func beginGeneration(prompt: [Int32], reusedPrefix: Int) throws {}
     public var speculationMetrics: SpeculationMetrics? { nil }
 }
 

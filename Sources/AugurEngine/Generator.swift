@@ -74,7 +74,7 @@ public final class Generator {
 
         var stats = GenerationStats(promptTokens: prompt.count, reusedPromptTokens: reused)
         let prefillStart = DispatchTime.now()
-        try step.beginGeneration(prompt: prompt)
+        try step.beginGeneration(prompt: prompt, reusedPrefix: reused)
         let logits = try model.forward(Array(prompt[reused...]), cache: cache, rows: .last)
         let first = try logits.row(logits.rowCount - 1).withUnsafeBufferPointer {
             try sampler.sample(logits: $0, history: prompt)

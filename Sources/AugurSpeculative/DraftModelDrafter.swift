@@ -47,8 +47,13 @@ public final class DraftModelDrafter: Drafter {
     /// the first logits). A prefix the cache already holds (the earlier turns of a chat) is kept.
     /// A prompt longer than the draft cache leaves the cache empty: drafting then proposes nothing.
     public func begin(prompt: [Int32]) throws {
+        try begin(prompt: prompt, reusedPrefix: prompt.count)
+    }
+
+    /// ``begin(prompt:)`` keeping at most the first `reusedPrefix` tokens the cache holds.
+    public func begin(prompt: [Int32], reusedPrefix: Int) throws {
         let head = Array(prompt.dropLast())
-        rollback(toPrefixOf: head)
+        rollback(toPrefixOf: Array(head.prefix(max(0, reusedPrefix))))
         guard head.count < cache.capacity else { return }
         if head.count > cached.count { try feed(Array(head[cached.count...]), rows: .none) }
     }

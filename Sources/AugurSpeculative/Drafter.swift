@@ -53,10 +53,19 @@ public protocol Drafter: AnyObject {
     /// Starts a generation whose committed sequence begins with `prompt`; forgets earlier generations.
     func begin(prompt: [Int32]) throws
 
+    /// `begin(prompt:)`, keeping state for at most the first `reusedPrefix` prompt tokens (what the
+    /// target keeps of its own cache). The default ignores the bound: only drafters with a cache of
+    /// their own (a draft model) have anything to keep.
+    func begin(prompt: [Int32], reusedPrefix: Int) throws
+
     /// Up to `maxTokens` tokens likely to follow `context` (the committed sequence, oldest first).
     /// - Throws: errors of the drafter's model (e.g. `ModelError.contextFull`); lookup drafters never throw.
     func draft(context: [Int32], maxTokens: Int) throws -> Draft
 
     /// Syncs internal state to `committed`, the sequence after verification (rollback of rejected tokens).
     func accept(committed: [Int32]) throws
+}
+
+extension Drafter {
+    public func begin(prompt: [Int32], reusedPrefix: Int) throws { try begin(prompt: prompt) }
 }

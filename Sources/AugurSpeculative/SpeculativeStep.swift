@@ -27,9 +27,9 @@ import Dispatch
 /// `SamplingParameters.seed`), so a speculative run is reproducible from its seed. Greedy
 /// verification consumes none, and its output is token for token plain greedy decoding.
 ///
-/// A new generation starts with `beginGeneration(prompt:)` (the `Generator` calls it during prefill),
-/// or is detected when a `sequence` does not extend the previous round's committed sequence; either
-/// way `drafter.begin(prompt:)` runs then. `metrics` holds the
+/// A new generation starts with `beginGeneration(prompt:reusedPrefix:)` (the `Generator` calls it
+/// during prefill), or is detected when a `sequence` does not extend the previous round's committed
+/// sequence; either way `drafter.begin(prompt:reusedPrefix:)` runs then. `metrics` holds the
 /// current generation's rounds; the `Generator` adds the prefill and reports them in
 /// `GenerationStats.speculation`. Not thread-safe.
 public final class SpeculativeStep: DecodeStep {
@@ -63,13 +63,13 @@ public final class SpeculativeStep: DecodeStep {
     }
 
     /// Starts a generation: forgets the metrics and the policy's acceptance history, and lets the
-    /// drafter index or prefill `prompt`.
+    /// drafter index or prefill `prompt` (keeping at most `reusedPrefix` tokens it already holds).
     /// - Throws: errors of the drafter's model.
-    public func beginGeneration(prompt: [Int32]) throws {
+    public func beginGeneration(prompt: [Int32], reusedPrefix: Int) throws {
         metrics = SpeculationMetrics()
         policy.beginGeneration()
         committed = prompt
-        try drafter.begin(prompt: prompt)
+        try drafter.begin(prompt: prompt, reusedPrefix: reusedPrefix)
     }
 
     /// The current generation's rounds.
@@ -86,7 +86,7 @@ public final class SpeculativeStep: DecodeStep {
         if let c = committed, c.count <= base, sequence[..<c.count].elementsEqual(c) {
             // Same generation: the drafter re-syncs from `accept(committed:)` and the context.
         } else {
-            try beginGeneration(prompt: sequence)
+            try beginGeneration(prompt: sequence, reusedPrefix: sequence.count)
         }
 
         // 1. Draft.

@@ -81,6 +81,25 @@ final class DraftModelDrafterTests: XCTestCase {
         XCTAssertEqual(d.cache.count, 10)
     }
 
+    func testBeginKeepsNoMoreOfTheCacheThanTheTargetReuses() throws {
+        let model = PrefixFakeModel()
+        let d = DraftModelDrafter(model: model, capacity: 64)
+        let prompt: [Int32] = [3, 1, 4, 1, 5, 9, 2]
+        try d.begin(prompt: prompt, reusedPrefix: 0)
+        XCTAssertEqual(model.tokensProcessed, 6, "all but the last prompt token")
+        // A chat's next turn: the target keeps 4 tokens, so the draft keeps 4 and prefills the rest.
+        try d.begin(prompt: prompt + [6, 5], reusedPrefix: 4)
+        XCTAssertEqual(model.tokensProcessed, 6 + 4)
+        XCTAssertEqual(d.cache.count, 8)
+        // The same prompt run again from scratch (a benchmark's next run): prefilled again in full.
+        try d.begin(prompt: prompt, reusedPrefix: 0)
+        XCTAssertEqual(model.tokensProcessed, 6 + 4 + 6)
+        // Without a bound (begin(prompt:)) the shared prefix is kept.
+        try d.begin(prompt: prompt)
+        XCTAssertEqual(model.tokensProcessed, 6 + 4 + 6)
+        XCTAssertEqual(d.cache.count, 6)
+    }
+
     func testRollbackCatchesUpOnlyOnUnseenCommittedTokens() throws {
         let model = PrefixFakeModel()
         let d = DraftModelDrafter(model: model, capacity: 64)

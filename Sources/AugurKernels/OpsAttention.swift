@@ -8,9 +8,12 @@ import Darwin
 /// Which cache positions each query row of an attention call may see.
 ///
 /// Causal decoding uses ``causal(firstPosition:)``; a tree verifier (several candidate branches in
-/// one batch) passes explicit ranges per row. Each row visits its positions in ascending order, in
-/// tiles aligned to the start of each range, so a row's result depends only on its own query and
-/// visible keys — never on how many other rows share the call (M-invariance).
+/// one batch) passes explicit ranges per row. Each row visits its visible positions in ascending
+/// order, in tiles of consecutive *visible* positions (a tile may span several ranges), so a row's
+/// result depends only on its query and the sequence of keys it sees — not on how many other rows
+/// share the call (M-invariance), nor on where in the cache those keys sit: a tree node whose
+/// ancestors are scattered over the batch gets bit for bit the result of the same tokens run as a
+/// chain.
 public struct AttentionMask {
     enum Kind {
         case causal(Int)
@@ -77,18 +80,23 @@ public enum Attention {
         let scratchCount = group * tile + 2 * shape.headDim + 2 * group
         let work = { (t: Int) in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { buf in
-                attendGroup(row: t / shape.kvHeadCount, kvHead: t % shape.kvHeadCount, queries: queries,
-                            keys: keys, values: values, shape: shape, mask: mask, out: out, scratch: buf.baseAddress!)
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: tile) { slots in
+                    attendGroup(row: t / shape.kvHeadCount, kvHead: t % shape.kvHeadCount, queries: queries,
+                                keys: keys, values: values, shape: shape, mask: mask, out: out,
+                                scratch: buf.baseAddress!, slots: slots.baseAddress!)
+                }
             }
         }
         if tasks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: tasks, execute: work) }
     }
 
     /// One row × one KV head: the `group` query heads sharing it, with an online softmax per head.
+    /// `slots` (`tile` entries) collects the positions of the tile being filled.
     @inline(__always)
     static func attendGroup(row: Int, kvHead: Int, queries: UnsafePointer<Float>, keys: UnsafePointer<Float16>,
                             values: UnsafePointer<Float16>, shape: AttentionShape, mask: AttentionMask,
-                            out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+                            out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                            slots: UnsafeMutablePointer<Int>) {
         let hd = shape.headDim
         let group = shape.headCount / shape.kvHeadCount
         let firstHead = kvHead * group
@@ -105,37 +113,42 @@ public enum Attention {
         for i in 0..<(group * hd) { acc[i] = 0 }
         for g in 0..<group { runMax[g] = -Float.infinity; runSum[g] = 0 }
 
-        mask.forEachRange(row: row) { range in
-            var start = range.lowerBound
-            while start < range.upperBound {
-                let n = min(tile, range.upperBound - start)
-                // Scores of this tile for every head of the group.
-                for j in 0..<n {
-                    Half.widen(kBase + (start + j) * hd, into: kRow, count: hd)
-                    for g in 0..<group { scores[g * tile + j] = dot(q + g * hd, kRow, hd) * scale }
+        // Folds the `n` positions gathered in `slots` into the running softmax and accumulators.
+        func foldTile(_ n: Int) {
+            // Scores of this tile for every head of the group.
+            for j in 0..<n {
+                Half.widen(kBase + slots[j] * hd, into: kRow, count: hd)
+                for g in 0..<group { scores[g * tile + j] = dot(q + g * hd, kRow, hd) * scale }
+            }
+            // Fold the tile into each head's running max and sum; rescale its accumulator.
+            for g in 0..<group {
+                let s = scores + g * tile
+                var m = runMax[g]
+                for j in 0..<n { m = max(m, s[j]) }
+                let correction = FastExp.exp(runMax[g] - m)
+                if m != runMax[g] {
+                    scaleInPlace(acc + g * hd, correction, hd)
+                    runSum[g] *= correction
                 }
-                // Fold the tile into each head's running max and sum; rescale its accumulator.
-                for g in 0..<group {
-                    let s = scores + g * tile
-                    var m = runMax[g]
-                    for j in 0..<n { m = max(m, s[j]) }
-                    let correction = FastExp.exp(runMax[g] - m)
-                    if m != runMax[g] {
-                        scaleInPlace(acc + g * hd, correction, hd)
-                        runSum[g] *= correction
-                    }
-                    runMax[g] = m
-                    var sum: Float = 0
-                    for j in 0..<n { s[j] = FastExp.exp(s[j] - m); sum += s[j] }
-                    runSum[g] += sum
-                }
-                for j in 0..<n {
-                    Half.widen(vBase + (start + j) * hd, into: vRow, count: hd)
-                    for g in 0..<group { addScaled(acc + g * hd, vRow, scores[g * tile + j], hd) }
-                }
-                start += n
+                runMax[g] = m
+                var sum: Float = 0
+                for j in 0..<n { s[j] = FastExp.exp(s[j] - m); sum += s[j] }
+                runSum[g] += sum
+            }
+            for j in 0..<n {
+                Half.widen(vBase + slots[j] * hd, into: vRow, count: hd)
+                for g in 0..<group { addScaled(acc + g * hd, vRow, scores[g * tile + j], hd) }
             }
         }
+        var filled = 0
+        mask.forEachRange(row: row) { range in
+            for position in range {
+                slots[filled] = position
+                filled += 1
+                if filled == tile { foldTile(tile); filled = 0 }
+            }
+        }
+        if filled > 0 { foldTile(filled) }
         for g in 0..<group { scaleInPlace(acc + g * hd, 1 / runSum[g], hd) }
     }
 

@@ -91,6 +91,28 @@ public final class KVCache {
         count += n
     }
 
+    /// Keeps, after the first `base` positions, only the positions `slots` (ascending, each in
+    /// `base ..< count`), moved down to `base, base + 1, …` in every layer and head, and drops the
+    /// rest: the accepted path of a verified token tree replaces the whole tree.
+    /// Moving is safe in place: slot `slots[i] ≥ base + i` and later sources lie above it.
+    public func compact(keeping slots: [Int], from base: Int) {
+        precondition(base >= 0 && base <= count)
+        for (i, slot) in slots.enumerated() {
+            precondition(slot >= base && slot < count && (i == 0 || slot > slots[i - 1]), "compact: slots must ascend within base..<count")
+            let destination = base + i
+            guard destination != slot, storage != nil else { continue }
+            for layer in 0..<layerCount {
+                for half in [keys(layer: layer), values(layer: layer)] {
+                    for h in 0..<kvHeadCount {
+                        let head = half + h * kvHeadStride
+                        (head + destination * headDim).update(from: head + slot * headDim, count: headDim)
+                    }
+                }
+            }
+        }
+        count = base + slots.count
+    }
+
     /// Drops every position at or after `length` (rollback). `length` must be ≤ `count`.
     public func truncate(to length: Int) {
         precondition(length >= 0 && length <= count)

@@ -35,6 +35,9 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case unsupportedArchitecture(String)
     case badConfig(String)
     case emptyBatch
+    /// A token tree whose parent links are not topological (parent ≥ child, or below −1) or that
+    /// is larger than one forward batch.
+    case invalidTree(String)
 
     public var description: String {
         switch self {
@@ -43,6 +46,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .unsupportedArchitecture(let a): return "unsupported model architecture '\(a)' (supported: qwen2, llama)"
         case .badConfig(let m): return "invalid model configuration: \(m)"
         case .emptyBatch: return "forward called with no tokens"
+        case .invalidTree(let m): return "invalid token tree: \(m)"
         }
     }
 }
@@ -61,4 +65,24 @@ public protocol LanguageModel: AnyObject {
     /// Runs `tokens` after what `cache` holds and returns the logits of `rows`.
     /// - Throws: `ModelError.contextFull` (cache unchanged), `.tokenOutOfRange`, `.emptyBatch`.
     func forward(_ tokens: [Int32], cache: KVCache, rows: LogitRows) throws -> Logits
+}
+
+/// A model that can score a token tree in one forward pass (tree attention: SpecInfer, Miao et al.
+/// 2024, arXiv 2305.09781, §4.2; EAGLE-2, Li et al. 2024, arXiv 2406.16858).
+public protocol TreeLanguageModel: LanguageModel {
+    /// Runs the nodes of a token tree after what `cache` holds and returns logits for every node.
+    ///
+    /// Node `i` is `tokens[i]`; `parents[i]` is the index of its parent node (< i), or −1 for a node
+    /// that follows the cached context directly. With `base = cache.count` on entry, node i's K/V go
+    /// to slot `base + i`, it sits at position `base + depth(i)` (roots at depth 0) and attends to
+    /// the cached positions `0 ..< base` and to its ancestors and itself, in order of depth — so its
+    /// logits are bit for bit those of the same tokens run as a chain. Afterwards `cache.count` is
+    /// `base + tokens.count`: keep one path with ``KVCache/compact(keeping:from:)``.
+    /// - Parameters:
+    ///   - tokens: node tokens, parents before children (topological order).
+    ///   - parents: `tokens.count` parent indices.
+    /// - Returns: `tokens.count × vocabSize` logits, row i for node i.
+    /// - Throws: `ModelError.invalidTree` (bad parents, or more nodes than one batch), `.emptyBatch`,
+    ///   `.tokenOutOfRange`, `.contextFull` (cache unchanged).
+    func forwardTree(_ tokens: [Int32], parents: [Int], cache: KVCache) throws -> Logits
 }

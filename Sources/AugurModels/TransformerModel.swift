@@ -14,7 +14,7 @@ import AugurKernels
 /// let cache = model.makeCache(capacity: 4096)
 /// let logits = try model.forward(promptIds, cache: cache, rows: .last)
 /// ```
-public final class TransformerModel: LanguageModel {
+public final class TransformerModel: TreeLanguageModel {
     /// Rows of one internal forward chunk (the matmul kernels take at most 64).
     public static let maxChunkRows = Matmul.maxRows
 
@@ -93,15 +93,7 @@ public final class TransformerModel: LanguageModel {
     /// - Throws: `ModelError.emptyBatch`, `.tokenOutOfRange`, `.contextFull` (checked before any
     ///   work: the cache is unchanged), `.badConfig` for a cache made for another shape.
     public func forward(_ tokens: [Int32], cache: KVCache, rows: LogitRows) throws -> Logits {
-        guard !tokens.isEmpty else { throw ModelError.emptyBatch }
-        for t in tokens where t < 0 || Int(t) >= config.vocabSize {
-            throw ModelError.tokenOutOfRange(token: t, vocabSize: config.vocabSize)
-        }
-        guard cache.layerCount == config.layerCount, cache.kvHeadCount == config.kvHeadCount,
-              cache.headDim == config.headDim else {
-            throw ModelError.badConfig("KV cache shape (\(cache.layerCount) layers, \(cache.kvHeadCount) KV heads × \(cache.headDim)) does not match the model")
-        }
-        try cache.checkRoom(for: tokens.count)
+        try validate(tokens, cache: cache)
 
         let vocab = config.vocabSize
         let outRows: Int
@@ -132,6 +124,67 @@ public final class TransformerModel: LanguageModel {
             initialized = outRows * vocab
         }
         return Logits(rowCount: outRows, vocabSize: vocab, values: values)
+    }
+
+    /// Checks a batch before any work: tokens, cache shape, room.
+    /// - Throws: `ModelError.emptyBatch`, `.tokenOutOfRange`, `.badConfig`, `.contextFull`.
+    private func validate(_ tokens: [Int32], cache: KVCache) throws {
+        guard !tokens.isEmpty else { throw ModelError.emptyBatch }
+        for t in tokens where t < 0 || Int(t) >= config.vocabSize {
+            throw ModelError.tokenOutOfRange(token: t, vocabSize: config.vocabSize)
+        }
+        guard cache.layerCount == config.layerCount, cache.kvHeadCount == config.kvHeadCount,
+              cache.headDim == config.headDim else {
+            throw ModelError.badConfig("KV cache shape (\(cache.layerCount) layers, \(cache.kvHeadCount) KV heads × \(cache.headDim)) does not match the model")
+        }
+        try cache.checkRoom(for: tokens.count)
+    }
+
+    /// See ``TreeLanguageModel/forwardTree(_:parents:cache:)``: one chunk (≤ ``maxChunkRows`` nodes)
+    /// with per-node positions and an ancestor mask.
+    public func forwardTree(_ tokens: [Int32], parents: [Int], cache: KVCache) throws -> Logits {
+        guard parents.count == tokens.count else {
+            throw ModelError.invalidTree("\(tokens.count) tokens but \(parents.count) parent links")
+        }
+        guard tokens.count <= Self.maxChunkRows else {
+            throw ModelError.invalidTree("\(tokens.count) nodes; one forward takes at most \(Self.maxChunkRows)")
+        }
+        for (i, p) in parents.enumerated() where p < -1 || p >= i {
+            throw ModelError.invalidTree("node \(i) has parent \(p); parents must come before their children (or be −1)")
+        }
+        try validate(tokens, cache: cache)
+        let base = cache.count, m = tokens.count
+        // Each node sees the context and its ancestor chain, ascending (adjacent slots merged).
+        var visible: [[Range<Int>]] = []
+        visible.reserveCapacity(m)
+        var depth = [Int](repeating: 0, count: m)
+        for i in 0..<m {
+            var chain = [i]
+            var p = parents[i]
+            while p >= 0 { chain.append(p); p = parents[p] }
+            depth[i] = chain.count - 1
+            var ranges = base > 0 ? [0..<base] : []
+            for node in chain.reversed() {
+                let slot = base + node
+                if let last = ranges.last, last.upperBound == slot {
+                    ranges[ranges.count - 1] = last.lowerBound..<(slot + 1)
+                } else {
+                    ranges.append(slot..<(slot + 1))
+                }
+            }
+            visible.append(ranges)
+        }
+        for i in 0..<m { scratch.positions[i] = base + depth[i] }
+        let vocab = config.vocabSize
+        let values = [Float](unsafeUninitializedCapacity: m * vocab) { logits, initialized in
+            tokens.withUnsafeBufferPointer { ids in
+                runChunk(ids.baseAddress!, count: m, firstSlot: base, mask: .ranges(visible), cache: cache)
+            }
+            projectToVocabulary(rows: 0..<m, into: logits.baseAddress!)
+            initialized = m * vocab
+        }
+        try cache.advance(by: m)
+        return Logits(rowCount: m, vocabSize: vocab, values: values)
     }
 
     /// One chunk of `count ≤ maxChunkRows` tokens through every block. Row `i` is stored in cache

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "AugurGGUF", swiftSettings: swiftSettings),
@@ -51,10 +53,19 @@ let package = Package(
             dependencies: ["AugurEngine", "AugurModels", "AugurSampling", "AugurTokenizer", "AugurGGUF"],
             swiftSettings: swiftSettings),
         .target(name: "AugurBench", dependencies: ["AugurEngine"], swiftSettings: swiftSettings),
+        .target(
+            name: "AugurServer",
+            dependencies: [
+                "AugurEngine", "AugurSpeculative", "AugurModels", "AugurSampling", "AugurTokenizer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "augur",
             dependencies: [
-                "AugurBench", "AugurEngine", "AugurSpeculative", "AugurStore", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurGGUF", "AugurKernels",
+                "AugurBench", "AugurEngine", "AugurServer", "AugurSpeculative", "AugurStore", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurGGUF", "AugurKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,6 +79,10 @@ let package = Package(
         .testTarget(name: "AugurStoreTests", dependencies: ["AugurStore"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurSpeculativeTests", dependencies: ["AugurSpeculative", "AugurEngine", "AugurModels", "AugurSampling", "AugurTokenizer", "AugurTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AugurBenchTests", dependencies: ["AugurBench", "AugurEngine"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AugurServerTests",
+            dependencies: ["AugurServer", "AugurEngine", "AugurSpeculative", "AugurModels", "AugurSampling", "AugurTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "AugurEngineTests", dependencies: ["AugurEngine", "AugurModels", "AugurTokenizer", "AugurSampling", "AugurTestSupport"], swiftSettings: swiftSettings),
     ]
 )

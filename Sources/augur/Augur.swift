@@ -11,6 +11,6 @@ struct Augur: ParsableCommand {
             the cache on first use) or given as a path to a .gguf file.
             """,
         version: "0.1.0",
-        subcommands: [GenerateCommand.self, ChatCommand.self, BenchCommand.self, PullCommand.self, ModelsCommand.self],
+        subcommands: [GenerateCommand.self, ChatCommand.self, ServeCommand.self, BenchCommand.self, PullCommand.self, ModelsCommand.self],
         defaultSubcommand: GenerateCommand.self)
 }

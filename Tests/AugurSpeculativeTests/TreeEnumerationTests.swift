@@ -9,8 +9,8 @@ import XCTest
 final class TreeEnumerationTests: XCTestCase {
     static let models = TreeToyModels(vocab: 4)
     static let contexts: [[Int32]] = [[1], [2, 0], [3, 3, 1]]
-    /// Small shapes (parents lists): fork, fork with grandchild, 3-way, chain of 3, two-level binary, lopsided.
-    static let shapes: [[Int]] = [[-1, -1], [-1, -1, 0], [-1, -1, -1], [-1, 0, 1], [-1, -1, 0, 0, 1], [-1, 0, 0, -1]]
+    /// Small shapes (parents lists): fork, fork with grandchild, 3-way, chain of 3, two-level binary, lopsided, depth 4.
+    static let shapes: [[Int]] = [[-1, -1], [-1, -1, 0], [-1, -1, -1], [-1, 0, 1], [-1, -1, 0, 0, 1], [-1, 0, 0, -1], [-1, -1, 0, 2, 3]]
 
     typealias Build = (inout ScriptedRandomness) throws -> DraftTree
 

@@ -3,6 +3,7 @@ import AugurSpeculative
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Settings of `augur serve` that are not models.
 public struct ServerOptions: Sendable {
@@ -50,6 +51,7 @@ public final class AugurServer: @unchecked Sendable {
     private let lock = NSLock()
     private var _phase = ServerPhase.loading
     private var runTask: Task<Void, Error>?
+    private var serviceGroup: ServiceGroup?
     let logger = Logger(label: "augur.server")
 
     public init(options: ServerOptions) {
@@ -71,7 +73,9 @@ public final class AugurServer: @unchecked Sendable {
         lock.withLock { _phase = .ready(engine) }
     }
 
-    /// Listens and serves until cancelled (or SIGINT/SIGTERM when `handleSignals`).
+    /// Listens and serves until cancelled, `stop()`, or a signal when `handleSignals`: SIGTERM shuts
+    /// down gracefully (in-flight requests finish, for at most 30 s), SIGINT at once (open streams end
+    /// and their generations are cancelled).
     ///
     /// - Parameters:
     ///   - load: when given, runs on its own thread after the server starts listening (so `/health`
@@ -90,10 +94,16 @@ public final class AugurServer: @unchecked Sendable {
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "augur"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: log)
+        var config = ServiceGroupConfiguration(services: [app], logger: log)
+        if handleSignals {
+            config.gracefulShutdownSignals = [.sigterm]
+            config.cancellationSignals = [.sigint]
+        }
+        config.maximumGracefulShutdownDuration = .seconds(30)
+        let services = ServiceGroup(configuration: config)
+        lock.withLock { serviceGroup = services }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                if handleSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
-            }
+            group.addTask { try await services.run() }
             if let load {
                 group.addTask { [self] in
                     do {
@@ -122,10 +132,10 @@ public final class AugurServer: @unchecked Sendable {
         throw APIError.internalError("the server stopped before listening")
     }
 
-    /// Stops a server started with `start` and waits for it to finish.
+    /// Shuts a server started with `start` down gracefully and waits for it to finish.
     public func stop() async {
-        let task = lock.withLock { runTask }
-        task?.cancel()
+        let (task, services) = lock.withLock { (runTask, serviceGroup) }
+        await services?.triggerGracefulShutdown()
         _ = try? await task?.value
     }
 

@@ -133,7 +133,7 @@ public struct GenerationRequest: Sendable {
 /// | `draft_min` | `--draft-min` | integer ≥ 0 |
 /// | `draft_p_min` | `--draft-p-min` | number in [0, 1] |
 /// | `draft_policy` | `--draft-policy` | `"fixed"` or `"adaptive"` |
-/// | `verifier` | `--verifier` | `"auto"`, `"greedy"`, `"sampling"` |
+/// | `verifier` | `--verifier` | `"auto"`, `"greedy"`, `"sampling"`, or another `VerificationMethod` by its raw name |
 /// | `ngram_min`, `ngram_max` | `--ngram-min`, `--ngram-max` | integers ≥ 1 |
 ///
 /// `tree` (tree drafting) is not implemented: `true` is a 400; `tree_tokens`, `tree_depth` and
@@ -168,7 +168,14 @@ public struct SpeculativeOverrides: Sendable, Equatable {
             case "auto": verifier = .automatic
             case "greedy": verifier = .greedy
             case "sampling": verifier = .speculativeSampling
-            default: throw APIError.invalidField("speculative.verifier", "must be auto, greedy or sampling, got '\(v)'")
+            default:
+                // Other methods by their engine name (e.g. ones added after this list was written).
+                guard let method = VerificationMethod(rawValue: v) else {
+                    let names = ["auto", "greedy", "sampling"] + VerificationMethod.allCases.map(\.rawValue)
+                        .filter { !["automatic", "greedy", "speculativeSampling"].contains($0) }
+                    throw APIError.invalidField("speculative.verifier", "must be one of \(names.joined(separator: ", ")), got '\(v)'")
+                }
+                verifier = method
             }
         }
         ngramMin = try o.int("ngram_min")

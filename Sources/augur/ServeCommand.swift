@@ -42,6 +42,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            CLILogging.bootstrap(verbose: modelOptions.verbose)
             var options = ServerOptions()
             options.host = host
             options.port = port
@@ -60,7 +61,8 @@ struct ServeCommand: ParsableCommand {
                     }
                 }
                 let (source, label) = try speculation.resolveDraft(target: loaded, targetName: modelOptions.model)
-                let id = URL(fileURLWithPath: modelOptions.model).deletingPathExtension().lastPathComponent
+                var id = URL(fileURLWithPath: modelOptions.model).lastPathComponent
+                if id.hasSuffix(".gguf") { id.removeLast(5) }
                 printError("model \(id) loaded (draft: \(label)); \(options.slots) slot(s) of \(modelOptions.ctx) positions, queue \(options.effectiveQueueLimit)")
                 return ServedModels(target: loaded, modelID: id, draft: source, draftName: label)
             }

@@ -81,8 +81,17 @@ public protocol TreeLanguageModel: LanguageModel {
     /// - Parameters:
     ///   - tokens: node tokens, parents before children (topological order).
     ///   - parents: `tokens.count` parent indices.
-    /// - Returns: `tokens.count × vocabSize` logits, row i for node i.
-    /// - Throws: `ModelError.invalidTree` (bad parents, or more nodes than one batch), `.emptyBatch`,
-    ///   `.tokenOutOfRange`, `.contextFull` (cache unchanged).
-    func forwardTree(_ tokens: [Int32], parents: [Int], cache: KVCache) throws -> Logits
+    ///   - logitRows: the nodes that need logits, ascending (nil: every node). The output layer is a
+    ///     large share of a small model's step, so a drafter asks only for its frontier.
+    /// - Returns: logits for `logitRows` (or every node), in that order.
+    /// - Throws: `ModelError.invalidTree` (bad parents or rows, or more nodes than one batch),
+    ///   `.emptyBatch`, `.tokenOutOfRange`, `.contextFull` (cache unchanged).
+    func forwardTree(_ tokens: [Int32], parents: [Int], cache: KVCache, logitRows: [Int]?) throws -> Logits
+}
+
+extension TreeLanguageModel {
+    /// ``forwardTree(_:parents:cache:logitRows:)`` with logits for every node.
+    public func forwardTree(_ tokens: [Int32], parents: [Int], cache: KVCache) throws -> Logits {
+        try forwardTree(tokens, parents: parents, cache: cache, logitRows: nil)
+    }
 }

@@ -140,9 +140,9 @@ public final class TransformerModel: TreeLanguageModel {
         try cache.checkRoom(for: tokens.count)
     }
 
-    /// See ``TreeLanguageModel/forwardTree(_:parents:cache:)``: one chunk (≤ ``maxChunkRows`` nodes)
-    /// with per-node positions and an ancestor mask.
-    public func forwardTree(_ tokens: [Int32], parents: [Int], cache: KVCache) throws -> Logits {
+    /// See ``TreeLanguageModel/forwardTree(_:parents:cache:logitRows:)``: one chunk (≤ ``maxChunkRows``
+    /// nodes) with per-node positions and an ancestor mask.
+    public func forwardTree(_ tokens: [Int32], parents: [Int], cache: KVCache, logitRows: [Int]?) throws -> Logits {
         guard parents.count == tokens.count else {
             throw ModelError.invalidTree("\(tokens.count) tokens but \(parents.count) parent links")
         }
@@ -151,6 +151,11 @@ public final class TransformerModel: TreeLanguageModel {
         }
         for (i, p) in parents.enumerated() where p < -1 || p >= i {
             throw ModelError.invalidTree("node \(i) has parent \(p); parents must come before their children (or be −1)")
+        }
+        if let rows = logitRows {
+            for (j, r) in rows.enumerated() where r < 0 || r >= tokens.count || (j > 0 && r <= rows[j - 1]) {
+                throw ModelError.invalidTree("logit rows must ascend within 0..<\(tokens.count), got \(rows)")
+            }
         }
         try validate(tokens, cache: cache)
         let base = cache.count, m = tokens.count
@@ -176,15 +181,20 @@ public final class TransformerModel: TreeLanguageModel {
         }
         for i in 0..<m { scratch.positions[i] = base + depth[i] }
         let vocab = config.vocabSize
-        let values = [Float](unsafeUninitializedCapacity: m * vocab) { logits, initialized in
+        let outRows = logitRows?.count ?? m
+        let values = [Float](unsafeUninitializedCapacity: outRows * vocab) { logits, initialized in
             tokens.withUnsafeBufferPointer { ids in
                 runChunk(ids.baseAddress!, count: m, firstSlot: base, mask: .ranges(visible), cache: cache)
             }
-            projectToVocabulary(rows: 0..<m, into: logits.baseAddress!)
-            initialized = m * vocab
+            if let rows = logitRows {
+                for (j, r) in rows.enumerated() { projectToVocabulary(rows: r..<(r + 1), into: logits.baseAddress! + j * vocab) }
+            } else {
+                projectToVocabulary(rows: 0..<m, into: logits.baseAddress!)
+            }
+            initialized = outRows * vocab
         }
         try cache.advance(by: m)
-        return Logits(rowCount: m, vocabSize: vocab, values: values)
+        return Logits(rowCount: outRows, vocabSize: vocab, values: values)
     }
 
     /// One chunk of `count ≤ maxChunkRows` tokens through every block. Row `i` is stored in cache

@@ -100,6 +100,14 @@ public final class DraftModelDrafter: Drafter {
         return Draft(tokens: tokens, distributions: sampler == nil ? nil : distributions)
     }
 
+    /// Brings the cache to hold exactly `tokens`: rolls back what differs, then runs the missing
+    /// tokens in one batch (no logits). Used by ``DraftModelTreeDrafter``.
+    /// - Throws: `ModelError` (`.contextFull` when `tokens` do not fit).
+    func sync(to tokens: [Int32]) throws {
+        rollback(toPrefixOf: tokens)
+        if tokens.count > cached.count { try feed(Array(tokens[cached.count...]), rows: .none) }
+    }
+
     /// Runs `tokens` after the cache and records them; returns the logits of the last row.
     @discardableResult
     private func feed(_ tokens: [Int32], rows: LogitRows) throws -> [Float] {

@@ -12,6 +12,14 @@ public enum DraftSource {
     case model(any LanguageModel)
 }
 
+/// Whether drafts are chains or token trees (`--tree`).
+public enum DraftTreeKind: String, Sendable, Codable, CaseIterable {
+    /// Chains of up to `draftMax` tokens (``SpeculativeStep``).
+    case none
+    /// Dynamic top-k trees from a draft model (``DraftModelTreeDrafter``, ``TreeSpeculativeStep``).
+    case topk
+}
+
 /// Speculative-decoding settings; each field mirrors one `augur generate` flag (and, later, one field
 /// of the server's `speculative` object), so the CLI, `augur bench` and the server build the same
 /// decode step from the same values.
@@ -35,6 +43,14 @@ public struct SpeculationSettings: Sendable, Equatable {
     /// `--draft-ctx`: positions of the draft model's KV cache (nil: the target's context size).
     /// Drafting stops near this limit; decoding goes on plainly.
     public var draftContext: Int?
+    /// `--tree`: chains (none) or dynamic top-k draft trees (topk, needs a draft model).
+    public var tree: DraftTreeKind = .none
+    /// `--tree-tokens`: nodes per tree (root excluded), 1...63 (one forward batch holds 64 rows).
+    public var treeTokens: Int = 8
+    /// `--tree-depth`: deepest node.
+    public var treeDepth: Int = 4
+    /// `--tree-topk`: children per expanded node and frontier width.
+    public var treeTopK: Int = 2
 
     public init() {}
 
@@ -51,6 +67,9 @@ public struct SpeculationSettings: Sendable, Equatable {
             throw SpeculationSettingsError("n-gram sizes need 1 ≤ --ngram-min ≤ --ngram-max, got \(ngramMin)...\(ngramMax)")
         }
         if let c = draftContext, c < 2 { throw SpeculationSettingsError("--draft-ctx must be ≥ 2, got \(c)") }
+        guard (1...63).contains(treeTokens) else { throw SpeculationSettingsError("--tree-tokens must be in 1...63, got \(treeTokens)") }
+        guard treeDepth >= 1 else { throw SpeculationSettingsError("--tree-depth must be ≥ 1, got \(treeDepth)") }
+        guard treeTopK >= 1 else { throw SpeculationSettingsError("--tree-topk must be ≥ 1, got \(treeTopK)") }
     }
 
     /// The draft-length policy these settings ask for.
@@ -88,6 +107,31 @@ public struct SpeculationSettings: Sendable, Equatable {
         }
         guard draftMax > 0 else { return nil }
         return SpeculativeStep(model: target, drafter: drafter, verifier: verifier, policy: makePolicy())
+    }
+
+    /// The decode step these settings ask for: a ``TreeSpeculativeStep`` when `tree` is set, else
+    /// ``makeStep(target:draft:sampling:contextSize:)``'s chain step; nil for plain decoding.
+    /// - Throws: as `makeStep`; `SpeculationSettingsError` when a tree is asked of a drafter or model
+    ///   that cannot make one (trees need a draft model; both models need tree attention);
+    ///   `TreeVerificationError.greedyWithTemperature`.
+    public func makeDecodeStep(target: any LanguageModel, draft source: DraftSource, sampling: SamplingParameters,
+                               contextSize: Int) throws -> (any DecodeStep)? {
+        guard tree != .none else {
+            return try makeStep(target: target, draft: source, sampling: sampling, contextSize: contextSize)
+        }
+        try validate()
+        let verifier = try makeTreeVerifier(for: sampling, method: verifier)
+        switch source {
+        case .none: return nil
+        case .ngram: throw SpeculationSettingsError("--tree topk needs a draft model (--draft NAME), not prompt lookup")
+        case .model(let draft):
+            guard let treeTarget = target as? any TreeLanguageModel, let treeDraft = draft as? any TreeLanguageModel else {
+                throw SpeculationSettingsError("--tree: this model has no tree attention")
+            }
+            let drafter = DraftModelTreeDrafter(model: treeDraft, capacity: draftContext ?? contextSize,
+                                                topK: treeTopK, depth: treeDepth)
+            return TreeSpeculativeStep(model: treeTarget, drafter: drafter, verifier: verifier, maxNodes: treeTokens)
+        }
     }
 }
 

@@ -66,8 +66,13 @@ public enum VerificationMethod: String, Sendable, Codable, CaseIterable {
     case greedy
     /// Lossless rejection sampling (`SpeculativeSamplingVerifier`); exact at any temperature.
     case speculativeSampling
-    /// `greedy` at temperature 0, `speculativeSampling` otherwise.
+    /// `greedy` at temperature 0, `speculativeSampling` otherwise (trees: `traversal`).
     case automatic
+    /// Recursive rejection sampling (SpecInfer) on trees; on a chain it is `speculativeSampling`.
+    case rrs
+    /// Traversal Verification (arXiv 2505.12398) on trees; on a chain it is block verification
+    /// (Sun et al. 2024), which accepts at least as much as token-level speculative sampling.
+    case traversal
 }
 
 /// Picks the verifier that matches the sampling parameters.
@@ -81,5 +86,35 @@ public func makeVerifier(for parameters: SamplingParameters,
     case .speculativeSampling: return SpeculativeSamplingVerifier()
     case .automatic:
         return parameters.isGreedy ? GreedyVerifier() : SpeculativeSamplingVerifier()
+    case .rrs: return SpeculativeSamplingVerifier()
+    case .traversal: return ChainTreeVerifier(TraversalVerifier())
+    }
+}
+
+/// The tree verifier for `method`: `.automatic` is greedy at temperature 0 and Traversal
+/// Verification otherwise; `.speculativeSampling` is recursive rejection sampling (its tree form).
+/// - Throws: `TreeVerificationError.greedyWithTemperature` for `.greedy` at temperature > 0.
+public func makeTreeVerifier(for parameters: SamplingParameters,
+                             method: VerificationMethod = .automatic) throws -> any TreeVerifier {
+    switch method {
+    case .greedy: return try TreeGreedyVerifier(parameters: parameters)
+    case .speculativeSampling, .rrs: return RecursiveRejectionSamplingVerifier()
+    case .traversal: return TraversalVerifier()
+    case .automatic: return parameters.isGreedy ? TreeGreedyVerifier() : TraversalVerifier()
+    }
+}
+
+/// A tree verifier applied to a chain draft (a one-branch ``DraftTree``): how `--verifier traversal`
+/// verifies chains.
+public struct ChainTreeVerifier: Verifier {
+    public let tree: any TreeVerifier
+    public init(_ tree: any TreeVerifier) { self.tree = tree }
+
+    public func verify(draft: [Int32], draftDistributions: [TokenDistribution], targetDistributions: [TokenDistribution],
+                       rng: inout Xoshiro256StarStar) throws -> Verification {
+        let vocab = targetDistributions.first?.vocabularySize ?? 0
+        let chain = try DraftTree.chain(draft, draftDistributions: draftDistributions, vocabularySize: vocab)
+        let v = try tree.verify(tree: chain, targetDistributions: targetDistributions, rng: &rng)
+        return Verification(acceptedCount: v.acceptedCount, emitted: v.emitted)
     }
 }

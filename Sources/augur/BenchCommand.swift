@@ -160,8 +160,8 @@ struct BenchCommand: ParsableCommand {
             for policy in policies {
                 var settings = speculation.settings
                 settings.policy = policy
-                let step = try settings.makeStep(target: target.model, draft: source, sampling: sampling,
-                                                 contextSize: modelOptions.ctx)
+                let step = try settings.makeDecodeStep(target: target.model, draft: source, sampling: sampling,
+                                                       contextSize: modelOptions.ctx)
                 let label = policies.count > 1 ? "\(name)/\(policy.rawValue)" : name
                 methods.append((label, Generator(model: target.model, codec: target.tokenizer, step: step)))
             }

@@ -10,16 +10,20 @@ extension DraftPolicyKind: ExpressibleByArgument {}
 
 /// `--verifier` values as the CLI spells them.
 enum VerifierChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, greedy, sampling
+    case auto, greedy, sampling, rrs, traversal
 
     var method: VerificationMethod {
         switch self {
         case .auto: return .automatic
         case .greedy: return .greedy
         case .sampling: return .speculativeSampling
+        case .rrs: return .rrs
+        case .traversal: return .traversal
         }
     }
 }
+
+extension DraftTreeKind: ExpressibleByArgument {}
 
 /// How to draft and verify: the speculative-decoding flags shared by `generate`, `chat` and `bench`.
 struct SpeculationOptions: ParsableArguments {
@@ -42,8 +46,20 @@ struct SpeculationOptions: ParsableArguments {
     @Option(help: "adaptive: draft length from measured costs and acceptance, plain decoding when drafting would not pay; fixed: always --draft-max.")
     var draftPolicy: DraftPolicyKind = .adaptive
 
-    @Option(help: "greedy (temperature 0 only), sampling (lossless at any temperature), or auto.")
+    @Option(help: "greedy (temperature 0 only), sampling (lossless at any temperature), rrs (recursive rejection sampling; = sampling on chains), traversal (Traversal Verification; block verification on chains), or auto (greedy at temperature 0, else sampling; traversal for trees).")
     var verifier: VerifierChoice = .auto
+
+    @Option(help: "none: draft chains; topk: dynamic top-k draft trees from the draft model, verified in one tree-attention pass.")
+    var tree: DraftTreeKind = .none
+
+    @Option(help: "Nodes per draft tree (1...63).")
+    var treeTokens: Int = SpeculationSettings().treeTokens
+
+    @Option(help: "Depth of a draft tree.")
+    var treeDepth: Int = SpeculationSettings().treeDepth
+
+    @Option(help: "Children per expanded tree node.")
+    var treeTopk: Int = SpeculationSettings().treeTopK
 
     @Option(help: "Shortest n-gram prompt lookup matches.")
     var ngramMin: Int = SpeculationSettings().ngramMin
@@ -75,6 +91,10 @@ struct SpeculationOptions: ParsableArguments {
         s.ngramMin = ngramMin
         s.ngramMax = ngramMax
         s.draftContext = draftCtx
+        s.tree = tree
+        s.treeTokens = treeTokens
+        s.treeDepth = treeDepth
+        s.treeTopK = treeTopk
         return s
     }
 
@@ -113,10 +133,10 @@ struct SpeculationOptions: ParsableArguments {
 
     /// The decode step for `target` under these flags, or nil for plain decoding.
     func makeStep(target: LoadedModel, targetName: String, sampling: SamplingParameters,
-                  contextSize: Int) throws -> (step: SpeculativeStep?, label: String) {
+                  contextSize: Int) throws -> (step: (any DecodeStep)?, label: String) {
         _ = try makeVerifier(for: sampling, method: verifier.method)  // refuse bad pairs before loading a draft
         let (source, label) = try resolveDraft(target: target, targetName: targetName)
-        let step = try settings.makeStep(target: target.model, draft: source, sampling: sampling, contextSize: contextSize)
+        let step = try settings.makeDecodeStep(target: target.model, draft: source, sampling: sampling, contextSize: contextSize)
         return (step, step == nil ? "none" : label)
     }
 }

@@ -30,6 +30,15 @@ final class TreeAttentionTests: XCTestCase {
         XCTAssertEqual(tree.rowCount, tokens.count)
         XCTAssertEqual(cache.count, base + tokens.count)
 
+        // Logits of selected nodes only (a drafter's frontier): the same rows, bit for bit.
+        let partialCache = model.makeCache(capacity: 256)
+        _ = try model.forward(context, cache: partialCache, rows: .none)
+        let selected = [2, 5, 11]
+        let partial = try model.forwardTree(tokens, parents: Self.parents, cache: partialCache, logitRows: selected)
+        XCTAssertEqual(partial.rowCount, selected.count)
+        for (j, node) in selected.enumerated() { XCTAssertEqual(Array(partial.row(j)), Array(tree.row(node))) }
+        XCTAssertThrowsError(try model.forwardTree(tokens, parents: Self.parents, cache: partialCache, logitRows: [3, 2]))
+
         let chainCache = model.makeCache(capacity: 256)
         _ = try model.forward(context, cache: chainCache, rows: .none)
         for node in 0..<tokens.count {

@@ -60,6 +60,66 @@ final class GreedyIdentityTests: XCTestCase {
         XCTAssertGreaterThan(totals["ngram"]!.accepted, 0)
     }
 
+    /// Token trees: a dynamic top-k tree from the 0.5B draft, verified with tree attention in one
+    /// target pass, emits exactly the greedy tokens (same 5 prompts × 64 tokens).
+    func testQwenDraftTreesMatchGreedyDecoding() throws {
+        let loaded = try LoadedModel(path: TestModels.path(TestModels.qwenTarget))
+        let draft = try loadModel(path: TestModels.path(TestModels.qwenDraft))
+        let params = GenerationParameters(maxTokens: 64, ignoreEndOfGeneration: true)
+        var settings = SpeculationSettings()
+        settings.tree = .topk
+        settings.treeTokens = 6
+        settings.treeDepth = 3
+        settings.treeTopK = 2
+        var total = SpeculationMetrics()
+        for text in Self.prompts {
+            let prompt = try loaded.promptTokens(text, system: nil, raw: false)
+            let plain = try loaded.makeGenerator()
+                .generate(prompt: prompt, cache: loaded.model.makeCache(capacity: 512), parameters: params)
+            let step = try XCTUnwrap(settings.makeDecodeStep(target: loaded.model, draft: .model(draft),
+                                                             sampling: params.sampling, contextSize: 512))
+            XCTAssertTrue(step is TreeSpeculativeStep)
+            let spec = try Generator(model: loaded.model, codec: loaded.tokenizer, step: step)
+                .generate(prompt: prompt, cache: loaded.model.makeCache(capacity: 512), parameters: params)
+            XCTAssertEqual(spec.tokens, plain.tokens, "tree: \(text.prefix(40))")
+            total = total.merged(with: try XCTUnwrap(spec.stats.speculation))
+        }
+        print(String(format: "0.5B tree: α %.3f, τ %.3f", total.acceptanceRate ?? 0, total.meanAcceptedLength ?? 0))
+        XCTAssertGreaterThan(total.meanAcceptedLength!, 1.5, "trees must accept more than one token per pass on average")
+    }
+
+    /// Sampled tree verification on a real model runs, repeats from its seed, and refuses greedy
+    /// verification at T > 0 and trees from prompt lookup.
+    func testSampledTreesRepeatAndBadTreeSettingsAreRefused() throws {
+        let loaded = try LoadedModel(path: TestModels.path(TestModels.smol))
+        let draft = try loadModel(path: TestModels.path(TestModels.smol))
+        let prompt = try loaded.promptTokens("Tell me a short story about a cat.", system: nil, raw: false)
+        let sampling = SamplingParameters(temperature: 0.9, topP: 0.95, seed: 5)
+        for method in [VerificationMethod.traversal, .rrs] {
+            var settings = SpeculationSettings()
+            settings.tree = .topk
+            settings.verifier = method
+            func run() throws -> [Int32] {
+                let step = try XCTUnwrap(settings.makeDecodeStep(target: loaded.model, draft: .model(draft),
+                                                                 sampling: sampling, contextSize: 256))
+                return try Generator(model: loaded.model, codec: loaded.tokenizer, step: step)
+                    .generate(prompt: prompt, cache: loaded.model.makeCache(capacity: 256),
+                              parameters: GenerationParameters(maxTokens: 32, sampling: sampling, ignoreEndOfGeneration: true)).tokens
+            }
+            let a = try run()
+            XCTAssertEqual(a.count, 32)
+            XCTAssertEqual(try run(), a, "\(method)")
+        }
+        var settings = SpeculationSettings()
+        settings.tree = .topk
+        settings.verifier = .greedy
+        XCTAssertThrowsError(try settings.makeDecodeStep(target: loaded.model, draft: .model(draft), sampling: sampling, contextSize: 256))
+        settings.verifier = .automatic
+        XCTAssertThrowsError(try settings.makeDecodeStep(target: loaded.model, draft: .ngram, sampling: sampling, contextSize: 256))
+        settings.treeTokens = 64
+        XCTAssertThrowsError(try settings.makeDecodeStep(target: loaded.model, draft: .model(draft), sampling: sampling, contextSize: 256))
+    }
+
     /// Reproducibility: same files, settings, seed, threads and the fixed policy give the same tokens
     /// run after run, also when sampling (the draft model's sampler and the verifier draw from streams
     /// fixed by the seed); another seed gives another text.

@@ -1,34 +1,43 @@
 import AugurSampling
 
-/// Non-negative weights over token ids, ids ascending, in Double: the working distributions the tree
-/// verifiers update (residuals, renormalization after removing a drawn token). Only positive weights are
-/// stored, so a truncated distribution (top-k, top-p) costs its support, not the vocabulary.
-struct TreeWeights: Equatable {
-    private(set) var ids: [Int32]
-    private(set) var weights: [Double]
+/// Non-negative weights over token ids, in Double: the working distributions the tree verifiers update
+/// (residuals, removal of a drawn token). Either a view of a `TokenDistribution` (no copy: a dense
+/// 150k-entry distribution costs one pass to sum it) or an explicit sparse list (ids ascending) for
+/// residuals; either minus a short list of removed tokens. Entries are visited in ascending id order.
+struct TreeWeights {
+    private let base: TokenDistribution?
+    private let ids: [Int32]
+    private let weights: [Double]
+    /// Tokens removed from the view (draws without replacement); their weight is 0.
+    private var excluded: [Int32] = []
+    /// Sum of the weights.
+    private(set) var total: Double
 
     init(ids: [Int32], weights: [Double]) {
+        base = nil
         self.ids = ids
         self.weights = weights
+        total = weights.reduce(0, +)
     }
 
-    /// The positive entries of `distribution`.
+    /// A view of `distribution`'s probabilities.
     init(_ distribution: TokenDistribution) {
-        var ids: [Int32] = [], weights: [Double] = []
-        for i in 0..<distribution.count where distribution.probabilities[i] > 0 {
-            ids.append(distribution.id(at: i))
-            weights.append(Double(distribution.probabilities[i]))
-        }
-        self.init(ids: ids, weights: weights)
+        base = distribution
+        ids = []
+        weights = []
+        var sum = 0.0
+        for p in distribution.probabilities { sum += Double(p) }
+        total = sum
     }
 
     static func oneHot(_ token: Int32) -> TreeWeights { TreeWeights(ids: [token], weights: [1]) }
 
-    var total: Double { weights.reduce(0, +) }
-    var isEmpty: Bool { ids.isEmpty }
+    var isEmpty: Bool { !(total > 0) }
 
-    /// The weight of `token` (0 when absent), O(log n).
+    /// The weight of `token` (0 when absent or removed): O(1) for a dense view, O(log n) otherwise.
     func weight(of token: Int32) -> Double {
+        if !excluded.isEmpty && excluded.contains(token) { return 0 }
+        if let base { return Double(base.probability(of: token)) }
         var lo = 0, hi = ids.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -38,26 +47,28 @@ struct TreeWeights: Equatable {
     }
 
     /// Probability of `token` after normalization.
-    func probability(of token: Int32) -> Double {
-        let t = total
-        return t > 0 ? weight(of: token) / t : 0
+    func probability(of token: Int32) -> Double { total > 0 ? weight(of: token) / total : 0 }
+
+    /// Calls `body` with every positive entry, ids ascending.
+    private func forEachEntry(_ body: (Int32, Double) -> Void) {
+        if let base {
+            for i in 0..<base.count where base.probabilities[i] > 0 {
+                let id = base.id(at: i)
+                if excluded.isEmpty || !excluded.contains(id) { body(id, Double(base.probabilities[i])) }
+            }
+        } else {
+            for (id, w) in zip(ids, weights) where w > 0 && (excluded.isEmpty || !excluded.contains(id)) { body(id, w) }
+        }
     }
 
-    /// Weights scaled to sum to 1 (unchanged when the sum is 0).
-    func normalized() -> TreeWeights {
-        let t = total
-        guard t > 0 else { return self }
-        return TreeWeights(ids: ids, weights: weights.map { $0 / t })
-    }
-
-    /// max(0, scale · self − q) over self's support (q normalized first), and its total mass S.
-    /// With `scale` 1 and normalized self this is the unnormalized speculative-sampling residual.
+    /// max(0, scale · self − q) over self's support (self and q normalized first), and its total mass S.
+    /// With `scale` 1 this is the unnormalized speculative-sampling residual. One pass over self's support.
     func residual(scale: Double, subtracting q: TreeWeights) -> (weights: TreeWeights, mass: Double) {
-        let selfTotal = total, qTotal = q.total
         var outIds: [Int32] = [], outW: [Double] = []
         var mass = 0.0
-        for (id, w) in zip(ids, weights) {
-            let r = scale * w / selfTotal - (qTotal > 0 ? q.weight(of: id) / qTotal : 0)
+        let selfTotal = total
+        forEachEntry { id, w in
+            let r = scale * w / selfTotal - q.probability(of: id)
             if r > 0 { outIds.append(id); outW.append(r); mass += r }
         }
         return (TreeWeights(ids: outIds, weights: outW), mass)
@@ -65,16 +76,19 @@ struct TreeWeights: Equatable {
 
     /// The same weights with `token` removed (not renormalized; every use normalizes on read).
     func removing(_ token: Int32) -> TreeWeights {
-        guard let i = ids.firstIndex(of: token) else { return self }
+        let w = weight(of: token)
+        guard w > 0 else { return self }
         var copy = self
-        copy.ids.remove(at: i)
-        copy.weights.remove(at: i)
+        copy.excluded.append(token)
+        copy.total = max(0, total - w)
         return copy
     }
 
-    /// One token drawn with probability proportional to its weight.
+    /// One token drawn with probability proportional to its weight (inverse CDF in ascending id order).
     func sample<R: VerificationRandomness>(using randomness: inout R) -> Int32 {
-        ids[randomness.categorical(weights)]
+        var entryIds: [Int32] = [], entryWeights: [Double] = []
+        forEachEntry { id, w in entryIds.append(id); entryWeights.append(w) }
+        return entryIds[randomness.categorical(entryWeights)]
     }
 
     /// The proposal distribution of each sibling in `siblings`, in draw order: sibling j was drawn from

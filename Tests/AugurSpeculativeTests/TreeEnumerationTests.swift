@@ -36,7 +36,7 @@ final class TreeEnumerationTests: XCTestCase {
     }
 
     /// Max |P(first L tokens) − target's| with L = longest possible emission.
-    static func lossDeviation(_ emitted: [[Int32]: Double], context: [Int32]) -> Double {
+    static func lossDeviation(_ emitted: [[Int32]: Double], context: [Int32], models: TreeToyModels = models) -> Double {
         let length = emitted.keys.map(\.count).max()!
         return maxDifference(models.extend(emitted, context: context, length: length),
                              models.exactJoint(context: context, length: length))
@@ -63,6 +63,43 @@ final class TreeEnumerationTests: XCTestCase {
             }
         }
         print(String(format: "exact losslessness, sampled trees: %d cases, max |P − p| = %.2e", cases, worst))
+    }
+
+    /// The same with sparse distributions (the layout after top-k / top-p truncation).
+    func testSparseDistributionsAreExactlyLossless() throws {
+        let sparse = TreeToyModels(vocab: 4, sparse: true)
+        var worst = 0.0
+        for shape in Self.shapes {
+            for sampling in [ChildSampling.withReplacement, .withoutReplacement] {
+                let builder = try SampledTreeBuilder(shape: shape, sampling: sampling)
+                let build: Build = { r in try builder.build(vocabularySize: 4, oracle: sparse.oracle(context: [2]), randomness: &r) }
+                for verifier in [RecursiveRejectionSamplingVerifier() as any TreeVerifier, TraversalVerifier()] {
+                    let emitted = try Self.emittedDistribution(context: [2], build: build, verifier: verifier, models: sparse)
+                    let d = Self.lossDeviation(emitted, context: [2], models: sparse)
+                    XCTAssertLessThan(d, 1e-7, "\(verifier.name) \(sampling) shape \(shape), sparse")
+                    worst = max(worst, d)
+                }
+            }
+        }
+        print(String(format: "exact losslessness, sparse distributions: max |P − p| = %.2e", worst))
+    }
+
+    /// With one-hot proposals (top-k trees) Traversal Verification gives exactly RRS's output
+    /// distribution: π along a path is the product of target probabilities, and each deletion
+    /// reproduces RRS's "p without the rejected token". So Traversal gains nothing on top-k trees.
+    func testTraversalEqualsRRSOnTopKTrees() throws {
+        var worst = 0.0, cases = 0
+        for context in Self.contexts {
+            for (k, depth, total) in [(2, 2, 3), (2, 4, 8), (3, 3, 7)] {
+                let build = try Self.topKBuild(topK: k, depth: depth, total: total, context: context)
+                let rrs = try Self.emittedDistribution(context: context, build: build, verifier: RecursiveRejectionSamplingVerifier())
+                let tv = try Self.emittedDistribution(context: context, build: build, verifier: TraversalVerifier())
+                let d = maxDifference(rrs, tv)
+                XCTAssertLessThan(d, 1e-12, "top-\(k) depth \(depth) after \(context)")
+                worst = max(worst, d); cases += 1
+            }
+        }
+        print(String(format: "traversal vs rrs on top-k trees: %d trees, max difference %.2e", cases, worst))
     }
 
     func testTopKTreesAreExactlyLossless() throws {

@@ -9,6 +9,20 @@ struct TreeToyModels {
     let vocab: Int
     /// Scales the target's logits: larger = peakier target.
     var sharpness: Double = 2
+    /// Return the sparse layout (positive ids only, as after top-k / top-p) instead of the dense one.
+    var sparse = false
+
+    init(vocab: Int, sharpness: Double = 2, sparse: Bool = false) {
+        self.vocab = vocab
+        self.sharpness = sharpness
+        self.sparse = sparse
+    }
+
+    private func layout(_ d: TokenDistribution) -> TokenDistribution {
+        guard sparse else { return d }
+        let kept = (0..<d.count).filter { d.probabilities[$0] > 0 }
+        return TokenDistribution(vocabularySize: vocab, ids: kept.map { Int32($0) }, probabilities: kept.map { d.probabilities[$0] })
+    }
 
     private static func softmax(_ logits: [Double], zero: Int) -> TokenDistribution {
         let m = logits.max()!
@@ -32,7 +46,7 @@ struct TreeToyModels {
             let bit: Double = Double((hh >> j) & 1)
             return sharpness * wave + 0.6 * bit
         }
-        return Self.softmax(logits, zero: (Int(last) * 2 + 1 + hh % 2) % vocab)
+        return layout(Self.softmax(logits, zero: (Int(last) * 2 + 1 + hh % 2) % vocab))
     }
 
     /// q(· | history): different from p, with its own impossible token.
@@ -43,7 +57,7 @@ struct TreeToyModels {
             let bit: Double = Double((hh >> (j + 2)) & 1)
             return 1.5 * wave + 0.4 * bit
         }
-        return Self.softmax(logits, zero: (Int(last) + 3) % vocab)
+        return layout(Self.softmax(logits, zero: (Int(last) + 3) % vocab))
     }
 
     /// The draft oracle after `context`: prefixes are tree paths.

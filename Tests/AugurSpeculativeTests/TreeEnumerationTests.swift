@@ -216,6 +216,37 @@ final class TreeEnumerationTests: XCTestCase {
         return [Int32(randomness.categorical(r.reduce(0, +) > 0 ? r : dense(ps[0])))]
     }
 
+    /// The guarantee is in expectation over the draft, not per tree: for some fixed sampled trees
+    /// Traversal accepts less than RRS, while averaged over the draws it accepts at least as much.
+    func testTraversalIsNotBetterOnEveryFixedTree() throws {
+        var worse = 0, trees = 0
+        for context in Self.contexts {
+            for shape in Self.shapes {
+                let builder = try SampledTreeBuilder(shape: shape, sampling: .withoutReplacement)
+                var drawn: [[Int]: (tree: DraftTree, probability: Double)] = [:]
+                let probabilities = try enumerateOutcomes { r -> [Int] in
+                    let t = try builder.build(vocabularySize: 4, oracle: Self.models.oracle(context: context), randomness: &r)
+                    let key = t.nodes.flatMap { [Int($0.token), $0.parent] }
+                    drawn[key] = (t, 0)
+                    return key
+                }
+                var rrsMean = 0.0, tvMean = 0.0
+                for (key, entry) in drawn {
+                    let fixed: Build = { _ in entry.tree }
+                    let rrs = Self.expectedAccepted(try Self.emittedDistribution(context: context, build: fixed,
+                                                                                 verifier: RecursiveRejectionSamplingVerifier()))
+                    let tv = Self.expectedAccepted(try Self.emittedDistribution(context: context, build: fixed, verifier: TraversalVerifier()))
+                    if tv < rrs - 1e-12 { worse += 1 }
+                    trees += 1
+                    rrsMean += probabilities[key]! * rrs; tvMean += probabilities[key]! * tv
+                }
+                XCTAssertGreaterThanOrEqual(tvMean, rrsMean - 1e-12, "shape \(shape) after \(context)")
+            }
+        }
+        print("fixed trees (without replacement) where traversal accepts less than RRS: \(worse) of \(trees)")
+        XCTAssertGreaterThan(worse, 0)
+    }
+
     /// Expected accepted length, exact: Traversal ≥ RRS on every toy case (same tree distribution).
     func testTraversalAcceptsAtLeastAsMuchAsRRS() throws {
         var rows: [String] = []

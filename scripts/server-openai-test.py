@@ -104,6 +104,7 @@ def run_checks(proc, base, saw_loading):
     client = openai.OpenAI(base_url=base + "/v1", api_key="unused", max_retries=0)
     models = client.models.list()
     check("models lists the served model", [m.id for m in models.data] == [MODEL], str(models))
+    check("models retrieves the served model", client.models.retrieve(MODEL).id == MODEL)
 
     messages = [{"role": "user", "content": "Name three colours."}]
     chat = client.chat.completions.create(model=MODEL, messages=messages, max_tokens=24, temperature=0)
@@ -125,7 +126,9 @@ def run_checks(proc, base, saw_loading):
     check("stream usage chunk", usage is not None and usage.completion_tokens == chat.usage.completion_tokens)
 
     sampled = dict(model=MODEL, messages=[{"role": "user", "content": "Tell me about owls."}],
-                   max_tokens=24, temperature=0.8, seed=7)
+                   max_tokens=24, temperature=0.8, seed=7,
+                   # Seeded samples repeat under the fixed draft policy (the adaptive one follows timings).
+                   extra_body={"speculative": {"draft_policy": "fixed"}})
     a = client.chat.completions.create(**sampled).choices[0].message.content
     b = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(stream=True, **sampled) if c.choices)
     check("streamed chat equals non-streamed (seed 7, T 0.8)", a == b, f"{a!r} vs {b!r}")

@@ -7,6 +7,12 @@ extension AugurServer {
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/health") { [self] _, _ in health() }
         router.get("/v1/models") { [self] _, _ in listModels() }
+        router.get("/v1/models/:id") { [self] _, context in
+            guard let e = engine else { return error(.loading) }
+            let id = context.parameters.get("id") ?? ""
+            guard id == e.models.modelID else { return error(.modelNotFound(id)) }
+            return json(modelObject(e))
+        }
         router.get("/metrics") { [self] _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
@@ -30,11 +36,14 @@ extension AugurServer {
     /// OpenAI's model list: the one served model.
     func listModels() -> Response {
         guard let e = engine else { return error(.loading) }
+        return json(["object": "list", "data": [modelObject(e)]])
+    }
+
+    /// OpenAI's model object (`created`: the file's modification time), plus the context size and default draft.
+    func modelObject(_ e: InferenceEngine) -> [String: Any] {
         let date = (try? FileManager.default.attributesOfItem(atPath: e.models.target.path))?[.modificationDate] as? Date
-        let created = Int(date?.timeIntervalSince1970 ?? 0)
-        let model: [String: Any] = ["id": e.models.modelID, "object": "model", "created": created, "owned_by": "augur",
-                                    "context_length": e.contextSize, "draft": e.models.defaultDraft]
-        return json(["object": "list", "data": [model]])
+        return ["id": e.models.modelID, "object": "model", "created": Int(date?.timeIntervalSince1970 ?? 0), "owned_by": "augur",
+                "context_length": e.contextSize, "draft": e.models.defaultDraft]
     }
 
     /// `POST /v1/chat/completions` (`chat`) and `POST /v1/completions`.

@@ -40,16 +40,22 @@ struct ServeCommand: ParsableCommand {
         if let q = queue, q < 0 { throw ValidationError("--queue must be ≥ 0, got \(q)") }
     }
 
+    /// The flags as server settings.
+    var serverOptions: ServerOptions {
+        var o = ServerOptions()
+        o.host = host
+        o.port = port
+        o.slots = maxConcurrent
+        o.contextSize = modelOptions.ctx
+        o.queueLimit = queue
+        o.speculation = speculation.settings
+        return o
+    }
+
     func run() throws {
         try reportingErrors {
             CLILogging.bootstrap(verbose: modelOptions.verbose)
-            var options = ServerOptions()
-            options.host = host
-            options.port = port
-            options.slots = maxConcurrent
-            options.contextSize = modelOptions.ctx
-            options.queueLimit = queue
-            options.speculation = speculation.settings
+            let options = serverOptions
             let server = AugurServer(options: options)
             let (modelOptions, speculation) = (modelOptions, speculation)
             let load: @Sendable () throws -> ServedModels = {

@@ -24,6 +24,11 @@ final class ServerEndpointTests: XCTestCase {
         XCTAssertEqual(models.json["object"] as? String, "list")
         let data = models.json["data"] as? [[String: Any]]
         XCTAssertEqual(data?.first?["id"] as? String, TestModels.smol)
+        let one = try await s.request("GET", "/v1/models/\(TestModels.smol)")
+        XCTAssertEqual(one.json["id"] as? String, TestModels.smol)
+        XCTAssertEqual(one.json["context_length"] as? Int, 512)
+        let missing = try await s.request("GET", "/v1/models/gpt-4o")
+        XCTAssertEqual(missing.status, 404)
         _ = try await s.post("/v1/chat/completions", chatBody("Hi", maxTokens: 4))
         let metrics = try await s.request("GET", "/metrics")
         XCTAssertEqual(metrics.status, 200)
@@ -110,10 +115,13 @@ final class ServerEndpointTests: XCTestCase {
         await s.stop()
     }
 
-    /// Sampled requests with the same seed repeat, streamed or not.
+    /// Sampled requests with the same seed repeat, streamed or not, under the fixed draft policy (the
+    /// adaptive policy picks draft lengths from measured timings, and at T > 0 the sample drawn depends
+    /// on the draft lengths, though its distribution does not).
     func testSeededSamplingRepeatsAcrossStreaming() async throws {
         let s = try await TestServer(models: TestServer.smolModels())
-        let body = chatBody("Tell me a fact about owls.", maxTokens: 20, extra: ["temperature": 0.9, "seed": 1234, "top_p": 0.95])
+        let body = chatBody("Tell me a fact about owls.", maxTokens: 20,
+                            extra: ["temperature": 0.9, "seed": 1234, "top_p": 0.95, "speculative": ["draft_policy": "fixed"]])
         let a = try await s.post("/v1/chat/completions", body)
         var streamBody = body
         streamBody["stream"] = true

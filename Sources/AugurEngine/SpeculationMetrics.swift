@@ -52,8 +52,9 @@ public struct SpeculationMetrics: Sendable, Codable, Equatable {
     /// Records one verification round (one target forward pass): `drafted` tokens proposed,
     /// the first `accepted` of them accepted, `emitted` tokens appended to the output (normally
     /// `accepted + 1`; fewer when generation stopped inside the round). Plain decoding is
-    /// `record(drafted: 0, accepted: 0, emitted: 1)`.
-    public mutating func record(drafted: Int, accepted: Int, emitted: Int) {
+    /// `record(drafted: 0, accepted: 0, emitted: 1)`. `depth`: the deepest draft position (a token
+    /// tree's depth; nil: `drafted`, a chain), which bounds the per-position counts.
+    public mutating func record(drafted: Int, accepted: Int, emitted: Int, depth: Int? = nil) {
         precondition(drafted >= 0 && accepted >= 0 && accepted <= drafted, "accepted must be in 0...drafted")
         precondition(emitted >= 0 && emitted <= accepted + 1, "a round emits at most accepted + 1 tokens")
         self.drafted += drafted
@@ -61,11 +62,13 @@ public struct SpeculationMetrics: Sendable, Codable, Equatable {
         emittedTokens += emitted
         targetForwardPasses += 1
         rounds += 1
-        if attemptsPerPosition.count < drafted {
-            attemptsPerPosition += Array(repeating: 0, count: drafted - attemptsPerPosition.count)
-            acceptsPerPosition += Array(repeating: 0, count: drafted - acceptsPerPosition.count)
+        let positions = min(depth ?? drafted, drafted)
+        precondition(accepted <= positions, "accepted must not exceed the draft depth")
+        if attemptsPerPosition.count < positions {
+            attemptsPerPosition += Array(repeating: 0, count: positions - attemptsPerPosition.count)
+            acceptsPerPosition += Array(repeating: 0, count: positions - acceptsPerPosition.count)
         }
-        for i in 0..<min(accepted + 1, drafted) { attemptsPerPosition[i] += 1 }
+        for i in 0..<min(accepted + 1, positions) { attemptsPerPosition[i] += 1 }
         for i in 0..<accepted { acceptsPerPosition[i] += 1 }
     }
 

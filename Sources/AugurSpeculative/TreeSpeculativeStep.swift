@@ -17,7 +17,8 @@ import Dispatch
 /// 5. the cache keeps the last committed token and the accepted path, compacted into place
 ///    (``KVCache/compact(keeping:from:)``); the newest emitted token is not run (the `DecodeStep`
 ///    invariant);
-/// 6. metrics: drafted = tree nodes, accepted = path length.
+/// 6. metrics: drafted = tree nodes (so α = accepted / nodes is lower than a chain's for the same
+///    τ), accepted = path length, per-position acceptance by depth.
 ///
 /// Without a tree (the drafter proposes nothing) the step decodes one token plainly. Greedy tree
 /// output equals plain greedy output token for token: tree attention gives every node its chain's
@@ -106,7 +107,7 @@ public final class TreeSpeculativeStep: DecodeStep {
         for token in emitted { sampler.accept(token) }
         try drafter.accept(committed: now)
 
-        metrics.record(drafted: nodes.count, accepted: accepted, emitted: emitted.count)
+        metrics.record(drafted: nodes.count, accepted: accepted, emitted: emitted.count, depth: tree?.depth ?? 0)
         metrics.draftSeconds += seconds(t0, t1)
         metrics.targetSeconds += seconds(t1, t2)
         metrics.verifySeconds += seconds(t2, t3)

@@ -157,12 +157,14 @@ struct BenchCommand: ParsableCommand {
         for entry in drafterNames {
             let (options, name) = try draftOptions(for: entry)
             let (source, _) = try options.resolveDraft(target: target, targetName: modelOptions.model)
-            for policy in policies {
+            // Trees have no draft-length policy: one method per drafter.
+            let isTree = speculation.settings.tree != .none
+            for policy in isTree ? [policies[0]] : policies {
                 var settings = speculation.settings
                 settings.policy = policy
                 let step = try settings.makeDecodeStep(target: target.model, draft: source, sampling: sampling,
                                                        contextSize: modelOptions.ctx)
-                let label = policies.count > 1 ? "\(name)/\(policy.rawValue)" : name
+                let label = isTree ? "\(name)/tree" : policies.count > 1 ? "\(name)/\(policy.rawValue)" : name
                 methods.append((label, Generator(model: target.model, codec: target.tokenizer, step: step)))
             }
         }

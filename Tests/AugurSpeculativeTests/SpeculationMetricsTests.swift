@@ -51,6 +51,17 @@ final class SpeculationMetricsTests: XCTestCase {
         XCTAssertEqual(m.meanAcceptedLength, 2.0)
     }
 
+    func testTreeRoundsCountPositionsByDepth() {
+        // Trees of 6 nodes and depth 3: α counts nodes, the per-position counts stop at the depth.
+        var m = SpeculationMetrics()
+        m.record(drafted: 6, accepted: 3, emitted: 4, depth: 3)
+        m.record(drafted: 6, accepted: 1, emitted: 2, depth: 3)
+        XCTAssertEqual(m.attemptsPerPosition, [2, 2, 1])
+        XCTAssertEqual(m.acceptsPerPosition, [2, 1, 1])
+        XCTAssertEqual(m.acceptanceRate, 4.0 / 12)
+        XCTAssertEqual(m.meanAcceptedLength, 3.0)
+    }
+
     func testMergeAndCodableRoundTrip() throws {
         var other = SpeculationMetrics()
         other.record(drafted: 5, accepted: 5, emitted: 6)

@@ -7,8 +7,8 @@ import Dispatch
 /// 2024, arXiv 2305.09781; EAGLE-2, arXiv 2406.16858).
 ///
 /// One `advance` call:
-/// 1. the drafter proposes a ``DraftTree`` of at most `min(maxNodes, free cache positions − 1)`
-///    nodes after `sequence`;
+/// 1. the drafter proposes a ``DraftTree`` of at most `policy.nextTreeSize` nodes (capped by the
+///    free cache positions and one forward batch) after `sequence`; a budget of 0 is a plain round;
 /// 2. ONE target forward with tree attention over [last token of `sequence`] + the tree's nodes
 ///    (row 0 is the last committed token, row i + 1 is node i);
 /// 3. p for row r = `sampler.distribution` with history `sequence` + the tokens on the path to r
@@ -27,22 +27,27 @@ public final class TreeSpeculativeStep: DecodeStep {
     public let model: any TreeLanguageModel
     public let drafter: any TreeDrafter
     public let verifier: any TreeVerifier
-    /// Most tree nodes per round (the root excluded).
-    public let maxNodes: Int
+    /// Node budget per round (``AdaptiveTreeSize``, ``FixedTreeSize``).
+    public let policy: any TreeSizePolicy
     /// Counts and timings of the current generation's rounds.
     public private(set) var metrics = SpeculationMetrics()
     private var committed: [Int32]?
 
-    /// - Parameters: `maxNodes` ≥ 1 (clamped).
-    public init(model: any TreeLanguageModel, drafter: any TreeDrafter, verifier: any TreeVerifier, maxNodes: Int) {
+    public init(model: any TreeLanguageModel, drafter: any TreeDrafter, verifier: any TreeVerifier, policy: any TreeSizePolicy) {
         self.model = model
         self.drafter = drafter
         self.verifier = verifier
-        self.maxNodes = max(1, maxNodes)
+        self.policy = policy
+    }
+
+    /// A step with the same node budget `maxNodes` every round.
+    public convenience init(model: any TreeLanguageModel, drafter: any TreeDrafter, verifier: any TreeVerifier, maxNodes: Int) {
+        self.init(model: model, drafter: drafter, verifier: verifier, policy: FixedTreeSize(maxNodes))
     }
 
     public func beginGeneration(prompt: [Int32], reusedPrefix: Int) throws {
         metrics = SpeculationMetrics()
+        policy.beginGeneration()
         committed = prompt
         try drafter.begin(prompt: prompt, reusedPrefix: reusedPrefix)
     }
@@ -60,9 +65,9 @@ public final class TreeSpeculativeStep: DecodeStep {
 
         // 1. Draft a tree (none when a single token is all the caller will use).
         let room = cache.capacity - cache.count
-        let budget = min(maxNodes, room - 1, TransformerModel.maxChunkRows - 1)
+        let size = limit > 1 ? policy.nextTreeSize(maximum: max(0, min(room - 1, TransformerModel.maxChunkRows - 1))) : 0
         let t0 = DispatchTime.now()
-        let tree = limit > 1 && budget > 0 ? try drafter.draftTree(context: sequence, maxNodes: budget) : nil
+        let tree = size > 0 ? try drafter.draftTree(context: sequence, maxNodes: size) : nil
         let nodes = tree?.nodes ?? []
         let t1 = DispatchTime.now()
 
@@ -107,6 +112,7 @@ public final class TreeSpeculativeStep: DecodeStep {
         for token in emitted { sampler.accept(token) }
         try drafter.accept(committed: now)
 
+        if limit > 1 { policy.record(size: size, seconds: seconds(t0, t3), emitted: emitted.count) }
         metrics.record(drafted: nodes.count, accepted: accepted, emitted: emitted.count, depth: tree?.depth ?? 0)
         metrics.draftSeconds += seconds(t0, t1)
         metrics.targetSeconds += seconds(t1, t2)

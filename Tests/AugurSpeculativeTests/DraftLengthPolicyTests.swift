@@ -117,3 +117,40 @@ final class DraftLengthPolicyTests: XCTestCase {
         XCTAssertNotNil(p.draftSecondsPerForward)
     }
 }
+
+/// The tree-size policy on synthetic costs.
+final class TreeSizePolicyTests: XCTestCase {
+    /// Runs rounds where a budget n costs `cost(n)` seconds and emits `emitted(n)` tokens.
+    private func simulate(_ p: AdaptiveTreeSize, rounds: Int, maximum: Int = 63,
+                          cost: (Int) -> Double, emitted: (Int) -> Int) -> [Int] {
+        (0..<rounds).map { _ in
+            let n = p.nextTreeSize(maximum: maximum)
+            p.record(size: n, seconds: cost(n), emitted: emitted(n))
+            return n
+        }
+    }
+
+    func testCandidatesAndWarmUpLargestFirst() {
+        let p = AdaptiveTreeSize(maximum: 8)
+        XCTAssertEqual(p.candidates, [0, 2, 4, 8])
+        let chosen = simulate(p, rounds: 8, cost: { _ in 1 }, emitted: { _ in 1 })
+        XCTAssertEqual(chosen, [8, 8, 4, 4, 2, 2, 0, 0])
+    }
+
+    func testPicksTheCheapestPerTokenAndExploresNowAndThen() {
+        // A round with n nodes costs 1 + 0.25·n s and emits 1 + min(n, 2) tokens: seconds per token are
+        // 1.0 (plain), 0.5 (2 nodes), 0.67 (4) and 1.0 (8), so 2 nodes wins.
+        let p = AdaptiveTreeSize(maximum: 8)
+        let chosen = simulate(p, rounds: 80, cost: { 1 + 0.25 * Double($0) }, emitted: { 1 + min($0, 2) })
+        let settled = chosen.dropFirst(8)
+        XCTAssertGreaterThan(settled.filter { $0 == 2 }.count, 60, "\(chosen)")
+        XCTAssertTrue(settled.contains(8) && settled.contains(0), "other sizes are re-measured now and then: \(chosen)")
+        // When drafting does not pay (nothing accepted), plain rounds win.
+        let q = AdaptiveTreeSize(maximum: 8)
+        let plain = simulate(q, rounds: 60, cost: { 1 + 0.25 * Double($0) }, emitted: { _ in 1 })
+        XCTAssertGreaterThan(plain.dropFirst(8).filter { $0 == 0 }.count, 45, "\(plain)")
+        // The budget never exceeds what the caller allows.
+        let r = AdaptiveTreeSize(maximum: 8)
+        XCTAssertTrue(simulate(r, rounds: 20, maximum: 3, cost: { _ in 1 }, emitted: { _ in 1 }).allSatisfy { $0 <= 3 })
+    }
+}

@@ -37,10 +37,15 @@ public final class PromptLookupDrafter: Drafter {
     /// `index[n - minN][hash]` = latest start i of an n-gram with that hash that has a following
     /// token (i + n < indexed.count). Hash collisions are resolved by comparing tokens on lookup.
     private var index: [[UInt64: Int]]
+    /// `previous[n - minN][i]` = the start that `index` held for the hash of the n-gram at i before i
+    /// replaced it (−1: none): a per-hash chain of earlier occurrences, newest first, for
+    /// ``occurrences(context:limit:scan:)``.
+    private var previous: [[Int]]
 
     public init(options: Options = Options()) {
         self.options = options
         index = Array(repeating: [:], count: options.maxN - options.minN + 1)
+        previous = Array(repeating: [], count: options.maxN - options.minN + 1)
     }
 
     public func begin(prompt: [Int32]) {
@@ -68,10 +73,35 @@ public final class PromptLookupDrafter: Drafter {
         return .empty
     }
 
+    /// For the longest n (maxN down to minN) whose suffix n-gram of `context` occurs earlier with a
+    /// following token: n and up to `limit` of those occurrences' starts, latest first (each start i
+    /// has `context[i..<i+n]` equal to the suffix and i + n < context.count). At most `scan` chain
+    /// entries (hash collisions included) are examined per n. Nil when no n matches.
+    func occurrences(context: [Int32], limit: Int, scan: Int) -> (n: Int, starts: [Int])? {
+        sync(context)
+        let length = indexed.count
+        guard limit > 0 else { return nil }
+        for n in stride(from: options.maxN, through: options.minN, by: -1) where n < length {
+            let suffixStart = length - n
+            let h = Self.hash(indexed, from: suffixStart, count: n)
+            var starts: [Int] = []
+            var at = index[n - options.minN][h] ?? -1
+            var examined = 0
+            while at >= 0 && starts.count < limit && examined < scan {
+                if (0..<n).allSatisfy({ indexed[at + $0] == indexed[suffixStart + $0] }) { starts.append(at) }
+                at = previous[n - options.minN][at]
+                examined += 1
+            }
+            if !starts.isEmpty { return (n, starts) }
+        }
+        return nil
+    }
+
     /// Forgets everything indexed.
     public func reset() {
         indexed.removeAll(keepingCapacity: true)
         for i in index.indices { index[i].removeAll(keepingCapacity: true) }
+        for i in previous.indices { previous[i].removeAll(keepingCapacity: true) }
     }
 
     /// Extends the index to `tokens`, or rebuilds it when `tokens` does not extend what is indexed.
@@ -82,7 +112,10 @@ public final class PromptLookupDrafter: Drafter {
             // The n-grams that now have a following token are those ending just before `t`.
             let end = indexed.count - 1
             for n in options.minN...options.maxN where end - n >= 0 {
-                index[n - options.minN][Self.hash(indexed, from: end - n, count: n)] = end - n
+                let h = Self.hash(indexed, from: end - n, count: n)
+                // Starts arrive in order 0, 1, 2, … per n, so `previous[k]` is indexed by start.
+                previous[n - options.minN].append(index[n - options.minN][h] ?? -1)
+                index[n - options.minN][h] = end - n
             }
         }
     }

@@ -16,7 +16,9 @@ public enum DraftSource {
 public enum DraftTreeKind: String, Sendable, Codable, CaseIterable {
     /// Chains of up to `draftMax` tokens (``SpeculativeStep``).
     case none
-    /// Dynamic top-k trees from a draft model (``DraftModelTreeDrafter``, ``TreeSpeculativeStep``).
+    /// Token trees verified in one target pass (``TreeSpeculativeStep``): dynamic top-k trees from a
+    /// draft model (``DraftModelTreeDrafter``), or with prompt lookup the continuations of several
+    /// earlier matches merged into a trie (``PromptLookupTreeDrafter``).
     case topk
 }
 
@@ -43,13 +45,14 @@ public struct SpeculationSettings: Sendable, Equatable {
     /// `--draft-ctx`: positions of the draft model's KV cache (nil: the target's context size).
     /// Drafting stops near this limit; decoding goes on plainly.
     public var draftContext: Int?
-    /// `--tree`: chains (none) or dynamic top-k draft trees (topk, needs a draft model).
+    /// `--tree`: chains (none) or draft trees (topk: top-k trees from a draft model, or several n-gram
+    /// continuations as branches with prompt lookup).
     public var tree: DraftTreeKind = .none
     /// `--tree-tokens`: nodes per tree (root excluded), 1...63 (one forward batch holds 64 rows).
     public var treeTokens: Int = 8
     /// `--tree-depth`: deepest node.
     public var treeDepth: Int = 4
-    /// `--tree-topk`: children per expanded node and frontier width.
+    /// `--tree-topk`: children per expanded node and frontier width (prompt lookup: continuations per tree).
     public var treeTopK: Int = 2
 
     public init() {}
@@ -111,8 +114,12 @@ public struct SpeculationSettings: Sendable, Equatable {
 
     /// The decode step these settings ask for: a ``TreeSpeculativeStep`` when `tree` is set, else
     /// ``makeStep(target:draft:sampling:contextSize:)``'s chain step; nil for plain decoding.
-    /// - Throws: as `makeStep`; `SpeculationSettingsError` when a tree is asked of a drafter or model
-    ///   that cannot make one (trees need a draft model; both models need tree attention);
+    ///
+    /// Trees: with a draft model, ``DraftModelTreeDrafter`` (`treeTopK`, `treeDepth`); with `.ngram`,
+    /// ``PromptLookupTreeDrafter`` (branches = `treeTopK`, depth = `treeDepth`, maxNodes = `treeTokens`,
+    /// n-gram sizes `ngramMin...ngramMax`). At most `treeTokens` nodes per tree either way.
+    /// - Throws: as `makeStep`; `SpeculationSettingsError` for out-of-range tree settings or when a
+    ///   tree is asked of a model without tree attention (the target, and a draft model);
     ///   `TreeVerificationError.greedyWithTemperature`.
     public func makeDecodeStep(target: any LanguageModel, draft source: DraftSource, sampling: SamplingParameters,
                                contextSize: Int) throws -> (any DecodeStep)? {
@@ -123,7 +130,13 @@ public struct SpeculationSettings: Sendable, Equatable {
         let verifier = try makeTreeVerifier(for: sampling, method: verifier)
         switch source {
         case .none: return nil
-        case .ngram: throw SpeculationSettingsError("--tree topk needs a draft model (--draft NAME), not prompt lookup")
+        case .ngram:
+            guard let treeTarget = target as? any TreeLanguageModel else {
+                throw SpeculationSettingsError("--tree: this model has no tree attention")
+            }
+            let drafter = PromptLookupTreeDrafter(vocabularySize: target.config.vocabSize, minN: ngramMin, maxN: ngramMax,
+                                                  branches: treeTopK, depth: treeDepth, maxNodes: treeTokens)
+            return TreeSpeculativeStep(model: treeTarget, drafter: drafter, verifier: verifier, maxNodes: treeTokens)
         case .model(let draft):
             guard let treeTarget = target as? any TreeLanguageModel, let treeDraft = draft as? any TreeLanguageModel else {
                 throw SpeculationSettingsError("--tree: this model has no tree attention")

@@ -49,7 +49,7 @@ struct SpeculationOptions: ParsableArguments {
     @Option(help: "greedy (temperature 0 only), sampling (lossless at any temperature), rrs (recursive rejection sampling; = sampling on chains), traversal (Traversal Verification; block verification on chains), or auto (greedy at temperature 0, else sampling; traversal for trees).")
     var verifier: VerifierChoice = .auto
 
-    @Option(help: "none: draft chains; topk: dynamic top-k draft trees from the draft model, verified in one tree-attention pass.")
+    @Option(help: "none: draft chains; topk: draft trees verified in one tree-attention pass (dynamic top-k trees from the draft model; with prompt lookup, the continuations of up to --tree-topk earlier matches as branches).")
     var tree: DraftTreeKind = .none
 
     @Option(help: "Nodes per draft tree (1...63).")
@@ -58,7 +58,7 @@ struct SpeculationOptions: ParsableArguments {
     @Option(help: "Depth of a draft tree.")
     var treeDepth: Int = SpeculationSettings().treeDepth
 
-    @Option(help: "Children per expanded tree node.")
+    @Option(help: "Children per expanded tree node (prompt lookup: continuations per tree).")
     var treeTopk: Int = SpeculationSettings().treeTopK
 
     @Option(help: "Shortest n-gram prompt lookup matches.")

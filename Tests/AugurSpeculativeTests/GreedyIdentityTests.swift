@@ -89,7 +89,7 @@ final class GreedyIdentityTests: XCTestCase {
     }
 
     /// Sampled tree verification on a real model runs, repeats from its seed, and refuses greedy
-    /// verification at T > 0 and trees from prompt lookup.
+    /// verification at T > 0 and out-of-range tree sizes (also for prompt-lookup trees, which it builds).
     func testSampledTreesRepeatAndBadTreeSettingsAreRefused() throws {
         let loaded = try LoadedModel(path: TestModels.path(TestModels.smol))
         let draft = try loadModel(path: TestModels.path(TestModels.smol))
@@ -115,9 +115,11 @@ final class GreedyIdentityTests: XCTestCase {
         settings.verifier = .greedy
         XCTAssertThrowsError(try settings.makeDecodeStep(target: loaded.model, draft: .model(draft), sampling: sampling, contextSize: 256))
         settings.verifier = .automatic
-        XCTAssertThrowsError(try settings.makeDecodeStep(target: loaded.model, draft: .ngram, sampling: sampling, contextSize: 256))
+        XCTAssertTrue(try settings.makeDecodeStep(target: loaded.model, draft: .ngram, sampling: sampling, contextSize: 256)
+                      is TreeSpeculativeStep)
         settings.treeTokens = 64
         XCTAssertThrowsError(try settings.makeDecodeStep(target: loaded.model, draft: .model(draft), sampling: sampling, contextSize: 256))
+        XCTAssertThrowsError(try settings.makeDecodeStep(target: loaded.model, draft: .ngram, sampling: sampling, contextSize: 256))
     }
 
     /// Reproducibility: same files, settings, seed, threads and the fixed policy give the same tokens

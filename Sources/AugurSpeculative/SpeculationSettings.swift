@@ -48,7 +48,8 @@ public struct SpeculationSettings: Sendable, Equatable {
     /// `--tree`: chains (none) or draft trees (topk: top-k trees from a draft model, or several n-gram
     /// continuations as branches with prompt lookup).
     public var tree: DraftTreeKind = .none
-    /// `--tree-tokens`: nodes per tree (root excluded), 1...63 (one forward batch holds 64 rows).
+    /// `--tree-tokens`: nodes per tree (root excluded), 1...63 (one forward batch holds 64 rows); the
+    /// adaptive policy picks among 0, ¼, ½ and all of it by measured cost (``makeTreeSizePolicy()``).
     public var treeTokens: Int = 8
     /// `--tree-depth`: deepest node.
     public var treeDepth: Int = 4
@@ -112,6 +113,13 @@ public struct SpeculationSettings: Sendable, Equatable {
         return SpeculativeStep(model: target, drafter: drafter, verifier: verifier, policy: makePolicy())
     }
 
+    /// The tree-size policy these settings ask for: ``FixedTreeSize`` (`treeTokens` every round) under
+    /// the fixed policy, ``AdaptiveTreeSize`` (0, ¼, ½ or all of `treeTokens` by measured seconds per
+    /// token) under the adaptive one.
+    public func makeTreeSizePolicy() -> any TreeSizePolicy {
+        policy == .fixed ? FixedTreeSize(treeTokens) : AdaptiveTreeSize(maximum: treeTokens)
+    }
+
     /// The decode step these settings ask for: a ``TreeSpeculativeStep`` when `tree` is set, else
     /// ``makeStep(target:draft:sampling:contextSize:)``'s chain step; nil for plain decoding.
     ///
@@ -136,14 +144,14 @@ public struct SpeculationSettings: Sendable, Equatable {
             }
             let drafter = PromptLookupTreeDrafter(vocabularySize: target.config.vocabSize, minN: ngramMin, maxN: ngramMax,
                                                   branches: treeTopK, depth: treeDepth, maxNodes: treeTokens)
-            return TreeSpeculativeStep(model: treeTarget, drafter: drafter, verifier: verifier, maxNodes: treeTokens)
+            return TreeSpeculativeStep(model: treeTarget, drafter: drafter, verifier: verifier, policy: makeTreeSizePolicy())
         case .model(let draft):
             guard let treeTarget = target as? any TreeLanguageModel, let treeDraft = draft as? any TreeLanguageModel else {
                 throw SpeculationSettingsError("--tree: this model has no tree attention")
             }
             let drafter = DraftModelTreeDrafter(model: treeDraft, capacity: draftContext ?? contextSize,
                                                 topK: treeTopK, depth: treeDepth)
-            return TreeSpeculativeStep(model: treeTarget, drafter: drafter, verifier: verifier, maxNodes: treeTokens)
+            return TreeSpeculativeStep(model: treeTarget, drafter: drafter, verifier: verifier, policy: makeTreeSizePolicy())
         }
     }
 }

@@ -68,6 +68,7 @@ final class GreedyIdentityTests: XCTestCase {
         let params = GenerationParameters(maxTokens: 64, ignoreEndOfGeneration: true)
         var settings = SpeculationSettings()
         settings.tree = .topk
+        settings.policy = .fixed
         settings.treeTokens = 6
         settings.treeDepth = 3
         settings.treeTopK = 2
@@ -98,6 +99,7 @@ final class GreedyIdentityTests: XCTestCase {
         for method in [VerificationMethod.traversal, .rrs] {
             var settings = SpeculationSettings()
             settings.tree = .topk
+            settings.policy = .fixed
             settings.verifier = method
             func run() throws -> [Int32] {
                 let step = try XCTUnwrap(settings.makeDecodeStep(target: loaded.model, draft: .model(draft),

@@ -112,12 +112,18 @@ public final class AugurServer: @unchecked Sendable {
                         logger.info("ready", metadata: ["model": "\(models.modelID)", "draft": "\(models.defaultDraft)"])
                     } catch {
                         lock.withLock { _phase = .failed("\(error)") }
+                        await services.triggerGracefulShutdown()
                         throw error
                     }
                 }
             }
-            // A load error ends the group (and so the server); a successful load just returns.
-            try await group.waitForAll()
+            // A load error ends the server (above) and is rethrown; a successful load just returns.
+            do {
+                try await group.waitForAll()
+            } catch {
+                group.cancelAll()
+                throw error
+            }
         }
     }
 

@@ -135,9 +135,8 @@ public struct GenerationRequest: Sendable {
 /// | `draft_policy` | `--draft-policy` | `"fixed"` or `"adaptive"` |
 /// | `verifier` | `--verifier` | `"auto"`, `"greedy"`, `"sampling"`, or another `VerificationMethod` by its raw name |
 /// | `ngram_min`, `ngram_max` | `--ngram-min`, `--ngram-max` | integers ≥ 1 |
-///
-/// `tree` (tree drafting) is not implemented: `true` is a 400; `tree_tokens`, `tree_depth` and
-/// `tree_topk` are ignored.
+/// | `tree` | `--tree` | `"none"` or `"topk"` (also `false` / `true`) |
+/// | `tree_tokens`, `tree_depth`, `tree_topk` | `--tree-tokens`, `--tree-depth`, `--tree-topk` | integers |
 public struct SpeculativeOverrides: Sendable, Equatable {
     public var draft: String?
     public var draftMax: Int?
@@ -147,6 +146,10 @@ public struct SpeculativeOverrides: Sendable, Equatable {
     public var verifier: VerificationMethod?
     public var ngramMin: Int?
     public var ngramMax: Int?
+    public var tree: DraftTreeKind?
+    public var treeTokens: Int?
+    public var treeDepth: Int?
+    public var treeTopK: Int?
 
     public init() {}
 
@@ -180,9 +183,20 @@ public struct SpeculativeOverrides: Sendable, Equatable {
         }
         ngramMin = try o.int("ngram_min")
         ngramMax = try o.int("ngram_max")
-        if try o.bool("tree") == true {
-            throw APIError.invalidField("speculative.tree", "tree drafting is not implemented in this server; omit it or send false")
+        switch o.fields["tree"] ?? .null {
+        case .null: break
+        case .bool(let b): tree = b ? .topk : DraftTreeKind.none
+        case .string(let name):
+            guard let kind = DraftTreeKind(rawValue: name) else {
+                let names = DraftTreeKind.allCases.map(\.rawValue).joined(separator: " or ")
+                throw APIError.invalidField("speculative.tree", "must be \(names), got '\(name)'")
+            }
+            tree = kind
+        case let other: throw APIError.invalidField("speculative.tree", "must be a string or a boolean, got \(other.typeName)")
         }
+        treeTokens = try o.int("tree_tokens")
+        treeDepth = try o.int("tree_depth")
+        treeTopK = try o.int("tree_topk")
     }
 
     /// `base` with these overrides applied.
@@ -196,6 +210,10 @@ public struct SpeculativeOverrides: Sendable, Equatable {
         if let v = verifier { s.verifier = v }
         if let v = ngramMin { s.ngramMin = v }
         if let v = ngramMax { s.ngramMax = v }
+        if let v = tree { s.tree = v }
+        if let v = treeTokens { s.treeTokens = v }
+        if let v = treeDepth { s.treeDepth = v }
+        if let v = treeTopK { s.treeTopK = v }
         do {
             try s.validate()
         } catch {

@@ -89,7 +89,11 @@ public final class InferenceEngine: @unchecked Sendable {
         let settings = try request.speculative.applied(to: speculation)
         let draft = try models.draftSource(named: request.speculative.draft)
         do {
-            _ = try makeVerifier(for: request.sampling, method: settings.verifier)
+            if settings.tree == .none {
+                _ = try makeVerifier(for: request.sampling, method: settings.verifier)
+            } else {
+                _ = try makeTreeVerifier(for: request.sampling, method: settings.verifier)
+            }
         } catch {
             throw APIError.invalidField("speculative.verifier", "\(error)")
         }
@@ -156,14 +160,15 @@ public final class InferenceEngine: @unchecked Sendable {
     }
 
     /// The decode step for `job`: the slot's kept step when greedy settings match (its draft
-    /// cache then keeps the shared prefix), else a new one from `SpeculationSettings.makeStep`.
+    /// cache then keeps the shared prefix), else a new one from `SpeculationSettings.makeDecodeStep`
+    /// (a chain or, with `tree`, a tree step).
     private func makeStep(_ job: Job, slot: Slot) throws -> (any DecodeStep)? {
         let key = StepKey(settings: job.settings, sampling: job.parameters.sampling, draft: job.draft)
         let greedy = job.parameters.sampling.isGreedy
         if greedy, let kept = slot.reusableStep, kept.key == key { return kept.step }
         let source = try models.draftSource(named: job.draft).source
-        let step = try job.settings.makeStep(target: models.target.model, draft: source, sampling: job.parameters.sampling,
-                                             contextSize: contextSize)
+        let step = try job.settings.makeDecodeStep(target: models.target.model, draft: source, sampling: job.parameters.sampling,
+                                                   contextSize: contextSize)
         if greedy, let step, case .model = source { slot.reusableStep = (key, step) }
         return step
     }

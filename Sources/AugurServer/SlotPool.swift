@@ -18,7 +18,7 @@ final class Slot: @unchecked Sendable {
     var cachedTokens: [Int32] = []
     /// A greedy speculative step kept for the next request with the same settings (its drafter's
     /// cache then keeps the shared prefix too).
-    var reusableStep: (key: StepKey, step: SpeculativeStep)?
+    var reusableStep: (key: StepKey, step: any DecodeStep)?
     /// Order of last use, for choosing among slots with equal shared prefixes.
     var lastUsed: UInt64 = 0
 

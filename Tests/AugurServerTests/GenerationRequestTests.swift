@@ -38,7 +38,8 @@ final class GenerationRequestTests: XCTestCase {
              "max_completion_tokens": 7, "max_tokens": 99, "temperature": 0, "top_p": 0.5, "top_k": 40, "min_p": 0.1,
              "seed": 42, "stop": "END", "n": 1, "stream": true, "stream_options": {"include_usage": true},
              "speculative": {"draft": "ngram", "draft_max": 3, "draft_min": 2, "draft_p_min": 0.5, "draft_policy": "fixed",
-                             "verifier": "greedy", "ngram_min": 2, "ngram_max": 4, "tree": false},
+                             "verifier": "greedy", "ngram_min": 2, "ngram_max": 4,
+                             "tree": "topk", "tree_tokens": 6, "tree_depth": 3, "tree_topk": 3},
              "frequency_penalty": 0.3, "user": "ignored", "tools": null}
             """)
         XCTAssertEqual(r.model, "m")
@@ -61,6 +62,11 @@ final class GenerationRequestTests: XCTestCase {
         XCTAssertEqual(s.verifier, .greedy)
         XCTAssertEqual(s.ngramMin, 2)
         XCTAssertEqual(s.ngramMax, 4)
+        XCTAssertEqual(s.tree, .topk)
+        XCTAssertEqual(s.treeTokens, 6)
+        XCTAssertEqual(s.treeDepth, 3)
+        XCTAssertEqual(s.treeTopK, 3)
+        XCTAssertEqual(try parse(#"{"prompt": "x", "speculative": {"tree": false}}"#, chat: false).speculative.tree, DraftTreeKind.none)
 
         let c = try parse(#"{"prompt": ["once"], "stop": ["a", "", "b"], "max_tokens": 5.0}"#, chat: false)
         XCTAssertEqual(c.input, .text("once"))
@@ -92,12 +98,15 @@ final class GenerationRequestTests: XCTestCase {
         assertField("{\(user), \"speculative\": []}", "speculative")
         assertField("{\(user), \"speculative\": {\"draft_p_min\": \"x\"}}", "speculative.draft_p_min")
         assertField("{\(user), \"speculative\": {\"verifier\": \"magic\"}}", "speculative.verifier")
-        assertField("{\(user), \"speculative\": {\"tree\": true}}", "speculative.tree")
+        assertField("{\(user), \"speculative\": {\"tree\": \"forest\"}}", "speculative.tree")
+        assertField("{\(user), \"speculative\": {\"tree_tokens\": \"8\"}}", "speculative.tree_tokens")
         assertField(#"{"prompt": ["a", "b"]}"#, "prompt", chat: false)
         assertField(#"{"prompt": 12}"#, "prompt", chat: false)
         XCTAssertThrowsError(try parse("{\"messages\": ")) { XCTAssertEqual(($0 as? APIError)?.code, "invalid_json") }
-        XCTAssertThrowsError(try parse("{\(user), \"speculative\": {\"draft_max\": -1}}").speculative.applied(to: SpeculationSettings())) {
-            XCTAssertEqual(($0 as? APIError)?.param, "speculative")
+        for bad in [#"{"draft_max": -1}"#, #"{"tree_tokens": 0}"#] {
+            XCTAssertThrowsError(try parse("{\(user), \"speculative\": \(bad)}").speculative.applied(to: SpeculationSettings())) {
+                XCTAssertEqual(($0 as? APIError)?.param, "speculative")
+            }
         }
     }
 

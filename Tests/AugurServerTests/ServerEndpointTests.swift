@@ -109,6 +109,12 @@ final class ServerEndpointTests: XCTestCase {
         XCTAssertEqual(augur["target_passes"] as? Int, m.targetForwardPasses)
         XCTAssertEqual((reply.json["usage"] as? [String: Any])?["completion_tokens"] as? Int, direct.stats.generatedTokens)
 
+        // A prompt-lookup tree (fixed size) gives the same greedy text.
+        let tree = try await s.post("/v1/completions", ["prompt": prompt, "max_tokens": 48, "temperature": 0,
+                                                        "speculative": ["tree": "topk", "tree_tokens": 6]])
+        XCTAssertEqual(tree.status, 200, tree.text)
+        XCTAssertEqual((tree.json["choices"] as? [[String: Any]])?.first?["text"] as? String, direct.text)
+
         // Streaming the completion gives the same text.
         let streamed = try await s.post("/v1/completions", ["prompt": prompt, "max_tokens": 48, "temperature": 0, "stream": true])
         XCTAssertEqual(streamed.streamedText, direct.text)

@@ -15,6 +15,11 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 swift test "${flags[@]}" --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
+# The openai-client integration test of `augur serve` (venv under ~/.cache/augur) on a full run;
+# AUGUR_SKIP_SERVER_IT=1 skips it. Its own "N passed, M failed" line comes before the summary below.
+if [ $# -eq 0 ] && [ "${AUGUR_SKIP_SERVER_IT:-0}" != 1 ]; then
+    scripts/server-openai-test.sh .build-test/release/augur || status=1
+fi
 # One plain closing line from XCTest's overall summary ("Executed N tests, with S tests skipped and F failures").
 summary=$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with' "$log" | tail -1 || true)
 if [ -n "$summary" ]; then

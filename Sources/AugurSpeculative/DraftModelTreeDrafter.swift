@@ -30,12 +30,20 @@ public protocol TreeDrafter: AnyObject {
 /// its `topK` most likely tokens (enough for the builder, which only ranks and scores them). The
 /// tree is deterministic (`ChildSampling.deterministic`): verifiers treat each child as a one-hot
 /// proposal, so it is valid at any temperature.
+///
+/// With a `sampler` the drafter builds sampled multi-draft trees instead (SpecInfer §3; SpecTr):
+/// ``SampledTreeBuilder`` draws `topK` children of the root from q (the draft sampler's processed
+/// distribution, dense) and continues each as a sampled chain, `topK × d` nodes with
+/// d = min(`depth`, budget / `topK`); q at every expanded node travels with the tree for the
+/// sampling verifiers (RRS, Traversal). Draws come from the sampler's own seeded generator.
 public final class DraftModelTreeDrafter: TreeDrafter {
     public let model: any TreeLanguageModel
     /// Children per expanded node and frontier width.
     public let topK: Int
     /// Deepest node (1 = children of the last committed token).
     public let depth: Int
+    /// Sampled trees: the draft sampler (q and the draws) and how children are drawn; nil: top-k trees.
+    public let sampled: (sampler: Sampler, sampling: ChildSampling)?
     /// Keeps the draft cache in step with the committed sequence (shared with chain drafting).
     private let chain: DraftModelDrafter
     /// The draft cache.
@@ -44,12 +52,16 @@ public final class DraftModelTreeDrafter: TreeDrafter {
     /// - Parameters:
     ///   - model: the draft model (vocabulary compatible with the target's).
     ///   - capacity: draft cache positions (prompt + output + tree).
-    ///   - topK, depth: ``DynamicTreeBuilder`` settings (≥ 1).
-    public init(model: any TreeLanguageModel, capacity: Int, topK: Int, depth: Int) {
+    ///   - topK, depth: ``DynamicTreeBuilder`` settings (≥ 1); for sampled trees, root children and
+    ///     the deepest level.
+    ///   - sampled: a draft sampler and `.withReplacement` or `.withoutReplacement` for sampled trees.
+    public init(model: any TreeLanguageModel, capacity: Int, topK: Int, depth: Int,
+                sampled: (sampler: Sampler, sampling: ChildSampling)? = nil) {
         self.model = model
         self.chain = DraftModelDrafter(model: model, capacity: capacity)
         self.topK = max(1, topK)
         self.depth = max(1, depth)
+        self.sampled = sampled
     }
 
     public func begin(prompt: [Int32], reusedPrefix: Int) throws {
@@ -64,13 +76,27 @@ public final class DraftModelTreeDrafter: TreeDrafter {
     public func draftTree(context: [Int32], maxNodes: Int) throws -> DraftTree? {
         guard let last = context.last, maxNodes > 0 else { return nil }
         let base = context.count - 1
-        let builder = try DynamicTreeBuilder(topK: topK, depth: depth, totalTokens: maxNodes)
         let vocab = model.config.vocabSize
         do {
             try chain.sync(to: Array(context.dropLast()))
+            if let (sampler, sampling) = sampled {
+                let branches = min(topK, maxNodes)
+                let levels = max(1, min(depth, maxNodes / branches))
+                let builder = try SampledTreeBuilder(branching: [branches] + Array(repeating: 1, count: levels - 1),
+                                                     sampling: sampling)
+                return try builder.build(vocabularySize: vocab, oracle: { prefixes in
+                    defer { self.cache.truncate(to: base) }
+                    return try self.distributions(after: last, prefixes: prefixes) { row, prefix in
+                        try row.withUnsafeBufferPointer { try sampler.distribution(logits: $0, history: context + prefix) }
+                    }
+                }, randomness: &sampler.rng)
+            }
+            let builder = try DynamicTreeBuilder(topK: topK, depth: depth, totalTokens: maxNodes)
             return try builder.build(vocabularySize: vocab) { prefixes in
                 defer { self.cache.truncate(to: base) }
-                return try self.distributions(after: last, prefixes: prefixes, vocabularySize: vocab)
+                return try self.distributions(after: last, prefixes: prefixes) { row, _ in
+                    Self.topDistribution(row, count: self.topK, vocabularySize: vocab)
+                }
             }
         } catch ModelError.contextFull {
             if cache.count > base { cache.truncate(to: base) }
@@ -78,8 +104,10 @@ public final class DraftModelTreeDrafter: TreeDrafter {
         }
     }
 
-    /// q after `last` + each prefix, from one tree forward over the prefixes' trie.
-    private func distributions(after last: Int32, prefixes: [[Int32]], vocabularySize: Int) throws -> [TokenDistribution] {
+    /// q after `last` + each prefix, from one tree forward over the prefixes' trie; `q` turns a
+    /// prefix's logits row into its distribution.
+    private func distributions(after last: Int32, prefixes: [[Int32]],
+                               q: (ArraySlice<Float>, [Int32]) throws -> TokenDistribution) throws -> [TokenDistribution] {
         var tokens: [Int32] = [last], parents = [-1]
         var childIndex: [[Int32: Int]] = [[:]]
         var ends: [Int] = []
@@ -95,7 +123,7 @@ public final class DraftModelTreeDrafter: TreeDrafter {
         }
         let rows = Array(Set(ends)).sorted()
         let logits = try model.forwardTree(tokens, parents: parents, cache: cache, logitRows: rows)
-        return ends.map { Self.topDistribution(logits.row(rows.firstIndex(of: $0)!), count: topK, vocabularySize: vocabularySize) }
+        return try zip(ends, prefixes).map { end, prefix in try q(logits.row(rows.firstIndex(of: end)!), prefix) }
     }
 
     /// The `count` most likely tokens of softmax(`logits`) (ids ascending), their probabilities

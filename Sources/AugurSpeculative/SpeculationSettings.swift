@@ -20,6 +20,10 @@ public enum DraftTreeKind: String, Sendable, Codable, CaseIterable {
     /// draft model (``DraftModelTreeDrafter``), or with prompt lookup the continuations of several
     /// earlier matches merged into a trie (``PromptLookupTreeDrafter``).
     case topk
+    /// Sampled multi-draft trees from a draft model (SpecInfer/SpecTr): `--tree-topk` children of
+    /// the root drawn from q, each continued as a sampled chain; temperature > 0 only. Drawn without
+    /// replacement under `--verifier rrs-wor`, with replacement otherwise.
+    case sampled
 }
 
 /// Speculative-decoding settings; each field mirrors one `augur generate` flag (and, later, one field
@@ -104,13 +108,19 @@ public struct SpeculationSettings: Sendable, Equatable {
         case .ngram:
             drafter = PromptLookupDrafter(options: .init(minN: ngramMin, maxN: ngramMax, maxDraft: draftMax))
         case .model(let model):
-            var draftSampling = sampling
-            draftSampling.seed = sampling.seed ^ 0x5DEE_CE66_D1CE_4E5B  // its own stream, fixed by the seed
-            let sampler = sampling.isGreedy ? nil : try Sampler(parameters: draftSampling)
+            let sampler = sampling.isGreedy ? nil : try Self.draftSampler(for: sampling)
             drafter = DraftModelDrafter(model: model, capacity: draftContext ?? contextSize, sampler: sampler, pMin: draftPMin)
         }
         guard draftMax > 0 else { return nil }
         return SpeculativeStep(model: target, drafter: drafter, verifier: verifier, policy: makePolicy())
+    }
+
+    /// The draft model's sampler at temperature > 0: the target's sampler chain on its own random
+    /// stream, fixed by the seed.
+    static func draftSampler(for sampling: SamplingParameters) throws -> Sampler {
+        var draftSampling = sampling
+        draftSampling.seed = sampling.seed ^ 0x5DEE_CE66_D1CE_4E5B
+        return try Sampler(parameters: draftSampling)
     }
 
     /// The tree-size policy these settings ask for: ``FixedTreeSize`` (`treeTokens` every round) under
@@ -139,6 +149,7 @@ public struct SpeculationSettings: Sendable, Equatable {
         switch source {
         case .none: return nil
         case .ngram:
+            guard tree == .topk else { throw SpeculationSettingsError("--tree sampled needs a draft model (--draft NAME)") }
             guard let treeTarget = target as? any TreeLanguageModel else {
                 throw SpeculationSettingsError("--tree: this model has no tree attention")
             }
@@ -149,8 +160,15 @@ public struct SpeculationSettings: Sendable, Equatable {
             guard let treeTarget = target as? any TreeLanguageModel, let treeDraft = draft as? any TreeLanguageModel else {
                 throw SpeculationSettingsError("--tree: this model has no tree attention")
             }
+            var sampled: (sampler: Sampler, sampling: ChildSampling)?
+            if tree == .sampled {
+                guard !sampling.isGreedy else {
+                    throw SpeculationSettingsError("--tree sampled needs temperature > 0 (use --tree topk at temperature 0)")
+                }
+                sampled = (try Self.draftSampler(for: sampling), self.verifier == .rrsWithoutReplacement ? .withoutReplacement : .withReplacement)
+            }
             let drafter = DraftModelTreeDrafter(model: treeDraft, capacity: draftContext ?? contextSize,
-                                                topK: treeTopK, depth: treeDepth)
+                                                topK: treeTopK, depth: treeDepth, sampled: sampled)
             return TreeSpeculativeStep(model: treeTarget, drafter: drafter, verifier: verifier, policy: makeTreeSizePolicy())
         }
     }

@@ -70,6 +70,9 @@ public enum VerificationMethod: String, Sendable, Codable, CaseIterable {
     case automatic
     /// Recursive rejection sampling (SpecInfer) on trees; on a chain it is `speculativeSampling`.
     case rrs
+    /// `rrs` on sampled trees drawn without replacement (Jeon et al. 2024): siblings are distinct, so
+    /// a rejected token is never proposed again at that position. On chains and top-k trees: `rrs`.
+    case rrsWithoutReplacement = "rrs-wor"
     /// Traversal Verification (arXiv 2505.12398) on trees; on a chain it is block verification
     /// (Sun et al. 2024), which accepts at least as much as token-level speculative sampling.
     case traversal
@@ -86,7 +89,7 @@ public func makeVerifier(for parameters: SamplingParameters,
     case .speculativeSampling: return SpeculativeSamplingVerifier()
     case .automatic:
         return parameters.isGreedy ? GreedyVerifier() : SpeculativeSamplingVerifier()
-    case .rrs: return SpeculativeSamplingVerifier()
+    case .rrs, .rrsWithoutReplacement: return SpeculativeSamplingVerifier()
     case .traversal: return ChainTreeVerifier(TraversalVerifier())
     }
 }
@@ -98,7 +101,7 @@ public func makeTreeVerifier(for parameters: SamplingParameters,
                              method: VerificationMethod = .automatic) throws -> any TreeVerifier {
     switch method {
     case .greedy: return try TreeGreedyVerifier(parameters: parameters)
-    case .speculativeSampling, .rrs: return RecursiveRejectionSamplingVerifier()
+    case .speculativeSampling, .rrs, .rrsWithoutReplacement: return RecursiveRejectionSamplingVerifier()
     case .traversal: return TraversalVerifier()
     case .automatic: return parameters.isGreedy ? TreeGreedyVerifier() : TraversalVerifier()
     }

@@ -11,6 +11,7 @@ extension DraftPolicyKind: ExpressibleByArgument {}
 /// `--verifier` values as the CLI spells them.
 enum VerifierChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, greedy, sampling, rrs, traversal
+    case rrsWor = "rrs-wor"
 
     var method: VerificationMethod {
         switch self {
@@ -19,6 +20,7 @@ enum VerifierChoice: String, ExpressibleByArgument, CaseIterable {
         case .sampling: return .speculativeSampling
         case .rrs: return .rrs
         case .traversal: return .traversal
+        case .rrsWor: return .rrsWithoutReplacement
         }
     }
 }
@@ -46,10 +48,10 @@ struct SpeculationOptions: ParsableArguments {
     @Option(help: "adaptive: draft length from measured costs and acceptance, plain decoding when drafting would not pay; fixed: always --draft-max.")
     var draftPolicy: DraftPolicyKind = .adaptive
 
-    @Option(help: "greedy (temperature 0 only), sampling (lossless at any temperature), rrs (recursive rejection sampling; = sampling on chains), traversal (Traversal Verification; block verification on chains), or auto (greedy at temperature 0, else sampling; traversal for trees).")
+    @Option(help: "greedy (temperature 0 only), sampling (lossless at any temperature), rrs (recursive rejection sampling; = sampling on chains), rrs-wor (rrs on sampled trees drawn without replacement), traversal (Traversal Verification; block verification on chains), or auto (greedy at temperature 0, else sampling; traversal for trees).")
     var verifier: VerifierChoice = .auto
 
-    @Option(help: "none: draft chains; topk: draft trees verified in one tree-attention pass (dynamic top-k trees from the draft model; with prompt lookup, the continuations of up to --tree-topk earlier matches as branches).")
+    @Option(help: "none: draft chains; topk: draft trees verified in one tree-attention pass (dynamic top-k trees from the draft model; with prompt lookup, the continuations of up to --tree-topk earlier matches as branches); sampled: --tree-topk branches sampled from the draft model's distribution (temperature > 0; for the sampling verifiers).")
     var tree: DraftTreeKind = .none
 
     @Option(help: "Nodes per draft tree (1...63).")

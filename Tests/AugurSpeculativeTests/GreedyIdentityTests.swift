@@ -112,6 +112,33 @@ final class GreedyIdentityTests: XCTestCase {
             XCTAssertEqual(a.count, 32)
             XCTAssertEqual(try run(), a, "\(method)")
         }
+        // Sampled multi-draft trees (q travels with the tree) under each sampling verifier.
+        for method in [VerificationMethod.rrs, .rrsWithoutReplacement, .traversal] {
+            var settings = SpeculationSettings()
+            settings.tree = .sampled
+            settings.policy = .fixed
+            settings.treeTopK = 3
+            settings.treeDepth = 2
+            settings.verifier = method
+            func run() throws -> (tokens: [Int32], metrics: SpeculationMetrics) {
+                let step = try XCTUnwrap(settings.makeDecodeStep(target: loaded.model, draft: .model(draft),
+                                                                 sampling: sampling, contextSize: 256))
+                let r = try Generator(model: loaded.model, codec: loaded.tokenizer, step: step)
+                    .generate(prompt: prompt, cache: loaded.model.makeCache(capacity: 256),
+                              parameters: GenerationParameters(maxTokens: 32, sampling: sampling, ignoreEndOfGeneration: true))
+                return (r.tokens, try XCTUnwrap(r.stats.speculation))
+            }
+            let a = try run()
+            XCTAssertEqual(a.tokens.count, 32)
+            XCTAssertEqual(try run().tokens, a.tokens, "sampled tree, \(method)")
+            // SmolLM2 drafting for itself at the same temperature: most sampled branches agree with the target.
+            XCTAssertGreaterThan(a.metrics.meanAcceptedLength ?? 0, 1.3, "sampled tree, \(method)")
+        }
+        var greedyTree = SpeculationSettings()
+        greedyTree.tree = .sampled
+        XCTAssertThrowsError(try greedyTree.makeDecodeStep(target: loaded.model, draft: .model(draft), sampling: .greedy, contextSize: 256))
+        XCTAssertThrowsError(try greedyTree.makeDecodeStep(target: loaded.model, draft: .ngram, sampling: sampling, contextSize: 256))
+
         var settings = SpeculationSettings()
         settings.tree = .topk
         settings.verifier = .greedy

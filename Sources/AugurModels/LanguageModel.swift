@@ -95,3 +95,38 @@ extension TreeLanguageModel {
         try forwardTree(tokens, parents: parents, cache: cache, logitRows: nil)
     }
 }
+
+/// Where the nodes of a token-tree batch sit and what they see: the one layout rule behind
+/// ``TreeLanguageModel/forwardTree(_:parents:cache:logitRows:)``.
+///
+/// Batch node i (`parents[i]` < i, or −1 for a node right after the cached context) is stored at
+/// slot `cachedLength + i`, sits at position `cachedLength + depth(i)` (roots at depth 0) and attends
+/// to the cached positions `0 ..< cachedLength` and to the slots of its ancestors and itself.
+public enum TreeLayout {
+    /// Depth of each node (0 for a root). `parents` must be topological.
+    public static func depths(parents: [Int]) -> [Int] {
+        var depth = [Int](repeating: 0, count: parents.count)
+        for (i, p) in parents.enumerated() where p >= 0 { depth[i] = depth[p] + 1 }
+        return depth
+    }
+
+    /// Visible key ranges per node, for `AttentionMask.ranges`: ascending, disjoint, adjacent ones
+    /// merged (so a chain-shaped path is one range, as in causal decoding).
+    public static func visibleRanges(parents: [Int], cachedLength base: Int) -> [[Range<Int>]] {
+        parents.indices.map { i in
+            var chain = [i]
+            var p = parents[i]
+            while p >= 0 { chain.append(p); p = parents[p] }
+            var ranges = base > 0 ? [0..<base] : []
+            for node in chain.reversed() {
+                let slot = base + node
+                if let last = ranges.last, last.upperBound == slot {
+                    ranges[ranges.count - 1] = last.lowerBound..<(slot + 1)
+                } else {
+                    ranges.append(slot..<(slot + 1))
+                }
+            }
+            return ranges
+        }
+    }
+}

@@ -159,27 +159,8 @@ public final class TransformerModel: TreeLanguageModel {
         }
         try validate(tokens, cache: cache)
         let base = cache.count, m = tokens.count
-        // Each node sees the context and its ancestor chain, ascending (adjacent slots merged).
-        var visible: [[Range<Int>]] = []
-        visible.reserveCapacity(m)
-        var depth = [Int](repeating: 0, count: m)
-        for i in 0..<m {
-            var chain = [i]
-            var p = parents[i]
-            while p >= 0 { chain.append(p); p = parents[p] }
-            depth[i] = chain.count - 1
-            var ranges = base > 0 ? [0..<base] : []
-            for node in chain.reversed() {
-                let slot = base + node
-                if let last = ranges.last, last.upperBound == slot {
-                    ranges[ranges.count - 1] = last.lowerBound..<(slot + 1)
-                } else {
-                    ranges.append(slot..<(slot + 1))
-                }
-            }
-            visible.append(ranges)
-        }
-        for i in 0..<m { scratch.positions[i] = base + depth[i] }
+        let visible = TreeLayout.visibleRanges(parents: parents, cachedLength: base)
+        for (i, d) in TreeLayout.depths(parents: parents).enumerated() { scratch.positions[i] = base + d }
         let vocab = config.vocabSize
         let outRows = logitRows?.count ?? m
         let values = [Float](unsafeUninitializedCapacity: outRows * vocab) { logits, initialized in

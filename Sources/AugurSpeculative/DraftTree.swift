@@ -56,8 +56,8 @@ public enum DraftTreeError: Error, Equatable, CustomStringConvertible {
 ///
 /// The verification batch is `[root token] + nodes.map(\.token)` (n + 1 rows): row r yields the target's
 /// distribution for the token after position r, which is what the tree verifiers take as
-/// `targetDistributions[r]`. ``positions(cachedLength:)`` and ``attentionRanges(cachedLength:)``
-/// give the RoPE positions and the per-row visibility (`AttentionMask.ranges`) of that batch.
+/// `targetDistributions[r]`. ``batchParents`` links that batch for `forwardTree`; `TreeLayout`
+/// (AugurModels) gives its RoPE positions and per-row visibility.
 ///
 /// Example, committed "… a", two children b, c of a, and d under b:
 /// `nodes = [(b, −1), (c, −1), (d, 0)]`, positions `[L, L+1, L+1, L+2]` with L = cached length.
@@ -172,34 +172,10 @@ public struct DraftTree: Sendable, Equatable {
     /// Tokens on the path root → `node` (the prefix this node's target distribution conditions on).
     public func tokens(to node: Int) -> [Int32] { path(to: node).map { nodes[$0].token } }
 
-    /// RoPE positions of the verification batch `[root] + nodes`: the root sits at `cachedLength`
-    /// (the committed length minus one), node i at `cachedLength + depth(i)`. Count `nodes.count + 1`.
-    public func positions(cachedLength: Int) -> [Int] {
-        [cachedLength] + nodes.map { cachedLength + $0.depth }
-    }
-
-    /// Key ranges each row of the verification batch may attend to, for `AttentionMask.ranges`.
-    ///
-    /// Keys are laid out as the cache: 0..<cachedLength hold the committed context, and batch row r
-    /// (0 = root, i + 1 = node i) writes its key at slot `cachedLength + r`. Row r sees the context, the
-    /// root, and the slots of its ancestors and itself: ranges ascending, disjoint, adjacent ones merged.
-    public func attentionRanges(cachedLength: Int) -> [[Range<Int>]] {
-        var out: [[Range<Int>]] = [[0..<(cachedLength + 1)]]
-        out.reserveCapacity(nodes.count + 1)
-        for i in nodes.indices {
-            var ranges: [Range<Int>] = [0..<(cachedLength + 1)]
-            for n in path(to: i) {
-                let slot = cachedLength + 1 + n
-                if let last = ranges.last, last.upperBound == slot {
-                    ranges[ranges.count - 1] = last.lowerBound..<(slot + 1)
-                } else {
-                    ranges.append(slot..<(slot + 1))
-                }
-            }
-            out.append(ranges)
-        }
-        return out
-    }
+    /// Parent links of the verification batch `[root] + nodes` for
+    /// ``TreeLanguageModel/forwardTree(_:parents:cache:logitRows:)``: the root (row 0) follows the
+    /// cached context, node i is row i + 1. ``TreeLayout`` then gives each row's position and mask.
+    public var batchParents: [Int] { [-1] + nodes.map { $0.parent + 1 } }
 }
 
 /// The drafter as the tree builders see it: for each prefix (draft tokens after the committed

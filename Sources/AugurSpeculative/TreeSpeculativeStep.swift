@@ -72,7 +72,7 @@ public final class TreeSpeculativeStep: DecodeStep {
         let t1 = DispatchTime.now()
 
         // 2. One target pass over the root and every node.
-        let logits = try model.forwardTree([last] + nodes.map(\.token), parents: [-1] + nodes.map { $0.parent + 1 },
+        let logits = try model.forwardTree([last] + nodes.map(\.token), parents: tree?.batchParents ?? [-1],
                                            cache: cache)
         let t2 = DispatchTime.now()
 

@@ -1,3 +1,4 @@
+import AugurModels
 import AugurSampling
 import XCTest
 @testable import AugurSpeculative
@@ -53,8 +54,10 @@ final class TreeStructureTests: XCTestCase {
         XCTAssertEqual(t.path(to: 3), [0, 2, 3])
         XCTAssertEqual(t.tokens(to: 3), [0, 2, 3])
         XCTAssertEqual(t.path(to: -1), [])
-        XCTAssertEqual(t.positions(cachedLength: 5), [5, 6, 6, 7, 8])
-        XCTAssertEqual(t.attentionRanges(cachedLength: 5), [[0..<6], [0..<7], [0..<6, 7..<8], [0..<7, 8..<9], [0..<7, 8..<10]])
+        XCTAssertEqual(t.batchParents, [-1, 0, 0, 1, 3])
+        XCTAssertEqual(TreeLayout.depths(parents: t.batchParents).map { 5 + $0 }, [5, 6, 6, 7, 8])
+        XCTAssertEqual(TreeLayout.visibleRanges(parents: t.batchParents, cachedLength: 5),
+                       [[0..<6], [0..<7], [0..<6, 7..<8], [0..<7, 8..<9], [0..<7, 8..<10]])
         var rng = Xoshiro256StarStar(seed: 3)
         XCTAssertThrowsError(try TraversalVerifier().verify(tree: t, targetDistributions: [Self.uniform4], rng: &rng)) {
             XCTAssertEqual($0 as? TreeVerificationError, .targetCountMismatch(expected: 5, actual: 1))
@@ -69,7 +72,7 @@ final class TreeStructureTests: XCTestCase {
             let tree = try DraftTree(vocabularySize: shape.count,
                                      nodes: shape.indices.map { Node(token: Int32($0), parent: shape[$0]) }, sampling: .deterministic)
             let cached = Int.random(in: 0...7, using: &rng)
-            let ranges = tree.attentionRanges(cachedLength: cached)
+            let ranges = TreeLayout.visibleRanges(parents: tree.batchParents, cachedLength: cached)
             XCTAssertEqual(ranges.count, tree.count + 1)
             for row in 0...tree.count {
                 let ancestors = Set(row == 0 ? [] : tree.path(to: row - 1))

@@ -59,18 +59,10 @@ public final class PromptLookupDrafter: Drafter {
     public func draft(context: [Int32], maxTokens: Int) -> Draft {
         sync(context)
         let k = min(maxTokens, options.maxDraft)
-        let length = indexed.count
-        guard k > 0 else { return .empty }
-        for n in stride(from: options.maxN, through: options.minN, by: -1) where n < length {
-            let suffixStart = length - n
-            let h = Self.hash(indexed, from: suffixStart, count: n)
-            guard let start = index[n - options.minN][h] else { continue }
-            guard (0..<n).allSatisfy({ indexed[start + $0] == indexed[suffixStart + $0] }) else { continue }
-            let from = start + n
-            let to = min(from + k, length)
-            if from < to { return Draft(tokens: Array(indexed[from..<to])) }
-        }
-        return .empty
+        // The latest occurrence only (one chain entry per n: a hash collision falls through to n − 1).
+        guard k > 0, let (n, starts) = occurrences(context: context, limit: 1, scan: 1) else { return .empty }
+        let from = starts[0] + n  // < indexed.count: only n-grams with a following token are indexed
+        return Draft(tokens: Array(indexed[from..<min(from + k, indexed.count)]))
     }
 
     /// For the longest n (maxN down to minN) whose suffix n-gram of `context` occurs earlier with a

@@ -13,26 +13,63 @@ public struct RoundObservation: Sendable, Equatable {
     public var draftSeconds: Double
     /// Wall time of the target forward over `drafted + 1` rows, seconds.
     public var targetSeconds: Double
+    /// Committed tokens the drafter caught up on before drafting (included in `draftSeconds`); see
+    /// ``RoundContext/catchUpTokens``.
+    public var catchUpTokens: Int
 
-    public init(requested: Int, drafted: Int, accepted: Int, draftSeconds: Double, targetSeconds: Double) {
+    public init(requested: Int, drafted: Int, accepted: Int, draftSeconds: Double, targetSeconds: Double,
+                catchUpTokens: Int = 0) {
         self.requested = requested
         self.drafted = drafted
         self.accepted = accepted
         self.draftSeconds = draftSeconds
         self.targetSeconds = targetSeconds
+        self.catchUpTokens = catchUpTokens
+    }
+}
+
+/// What a ``DraftLengthPolicy`` knows about the round it is asked to size.
+public struct RoundContext: Sendable, Equatable {
+    /// Longest draft allowed (the step's caps for the token budget and the free cache positions).
+    public var maximum: Int
+    /// Tokens the caller will still use (`DecodeStep.advance`'s `limit`): no gain lies past them.
+    public var remaining: Int
+    /// Tokens generated so far in this generation.
+    public var generated: Int
+    /// Committed tokens the drafter must run before it can draft (``Drafter/catchUpTokens(context:)``):
+    /// a draft model's deferred prompt prefill, or the tokens decoded while it sat out plain rounds.
+    public var catchUpTokens: Int
+
+    public init(maximum: Int, remaining: Int = .max, generated: Int = 0, catchUpTokens: Int = 0) {
+        self.maximum = maximum
+        self.remaining = remaining
+        self.generated = generated
+        self.catchUpTokens = catchUpTokens
     }
 }
 
 /// Chooses how many tokens to draft in each round of speculative decoding. 0 means: decode this
 /// round autoregressively (one target row, no drafting).
 public protocol DraftLengthPolicy: AnyObject {
-    /// The draft length for the next round, in 0...`maximum` (`maximum` already includes the step's
-    /// caps for the token budget and the free cache positions).
-    func nextDraftLength(maximum: Int) -> Int
+    /// The draft length for the next round, in 0...`round.maximum`.
+    func nextDraftLength(_ round: RoundContext) -> Int
     /// Feeds back what the round cost and gave.
     func record(_ round: RoundObservation)
     /// Forgets what was learned about the text (not about the hardware) at a new generation.
     func beginGeneration()
+    /// Whether the policy wants a drafter's forward cost measured before it first drafts
+    /// (``calibrate(draftSecondsPerForward:)``). Default false.
+    var wantsDraftCost: Bool { get }
+    /// Seconds of one draft forward measured outside drafting (``Drafter/measureForwardSeconds()``).
+    /// Default: ignored.
+    func calibrate(draftSecondsPerForward: Double)
+}
+
+extension DraftLengthPolicy {
+    /// The draft length for a round with nothing to catch up and no other context than `maximum`.
+    public func nextDraftLength(maximum: Int) -> Int { nextDraftLength(RoundContext(maximum: maximum)) }
+    public var wantsDraftCost: Bool { false }
+    public func calibrate(draftSecondsPerForward: Double) {}
 }
 
 /// Which draft-length policy the CLI, bench and server build.
@@ -48,7 +85,7 @@ public enum DraftPolicyKind: String, Sendable, Codable, CaseIterable {
 public final class FixedDraftLength: DraftLengthPolicy {
     public let length: Int
     public init(_ length: Int) { self.length = max(0, length) }
-    public func nextDraftLength(maximum: Int) -> Int { min(length, maximum) }
+    public func nextDraftLength(_ round: RoundContext) -> Int { min(length, round.maximum) }
     public func record(_ round: RoundObservation) {}
     public func beginGeneration() {}
 }
@@ -83,6 +120,23 @@ public final class FixedDraftLength: DraftLengthPolicy {
 /// target step and did not lead back to drafting, the policy stops probing for the generation.
 /// (Prompt lookup probes cost nothing and go on.)
 ///
+/// Catch-up: a draft model that defers its prompt prefill (``DraftModelDrafter/defersPrefill``) or
+/// sat out plain rounds must first run the committed tokens it has not seen
+/// (``RoundContext/catchUpTokens``), at u seconds per token (measured from rounds that caught up on
+/// ≥ 4 tokens; `priorCatchUpCost` · d until then). The policy leaves plain decoding only when the
+/// time drafting is expected to save over the tokens still to come, H · (1/rate(0) − 1/rate(k)),
+/// covers that catch-up, with H = the tokens generated so far (at least `minimumHorizon`, at most
+/// what the caller will use): a reply is guessed to go on about as long as it has gone, so a short
+/// reply never pays the draft's prompt prefill and a long one pays it once it has earned it back.
+/// A probe may spend at most `probeBudget` of the plain-decoding time since the last probe on its
+/// catch-up and draft forwards; until then it waits.
+///
+/// A draft model's forward cost d can be measured before it first drafts
+/// (``calibrate(draftSecondsPerForward:)``, asked for by ``wantsDraftCost``); then the first round
+/// decodes plainly to time T(1), and drafting starts when the priors (``acceptancePrior``) and the
+/// measured costs predict a gain. Without that measurement the first round drafts
+/// `bootstrapLength` tokens to time d.
+///
 /// Deterministic given its observations; timings vary, so use `FixedDraftLength` where runs must
 /// repeat exactly.
 public final class AdaptiveDraftLength: DraftLengthPolicy {
@@ -90,9 +144,10 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     public let minimum: Int
     /// Longest draft, ≥ `minimum`.
     public let maximum: Int
-    /// Required relative gain over plain decoding (0.1 = 10 % faster) before drafting. The model
-    /// leaves out per-round costs it cannot see (a draft model catching up after plain rounds), so a
-    /// predicted gain is worth less than it says.
+    /// Required relative gain over plain decoding (0.1 = 10 % faster) before drafting: acceptance
+    /// estimated from a few rounds is noisy (on a code reply the 0.5B draft was predicted to run
+    /// 1.14x at k = 3 from a ≈ 0.9 and ran 1.04x), and small per-round costs (sampling the target
+    /// rows, rollback) are left out, so a predicted gain is worth less than it says.
     public var margin: Double = 0.1
     /// Costly probes in a row after which probing stops for the generation.
     public var maxCostlyProbes: Int = 1
@@ -104,6 +159,24 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     public var priorRowCost: Double = 0.08
     /// Weight kept by old acceptance counts per new observation at the same position.
     public var acceptanceDecay: Double = 0.95
+    /// Prior mean of the conditional acceptance at draft position 0 (worth two observations; later
+    /// positions centre on the one before). 0.5 says nothing; a draft model of the target's own family
+    /// starts at ``draftModelAcceptancePrior``.
+    public var acceptancePrior: Double = 0.5
+    /// Prior acceptance for a draft model that shares the target's family and vocabulary: the 0.5B
+    /// Qwen2.5-Coder draft for the 1.5B accepted 83–90 % of its tokens in our greedy benchmarks when
+    /// it drafted (llama.cpp measured 88–91 % on the same pair here).
+    public static let draftModelAcceptancePrior = 0.8
+    /// Prior seconds of catching up one committed token, as a fraction of a draft forward d, until
+    /// measured (a catch-up is one batched, compute-bound forward: the 0.5B draft, requantized to
+    /// Q4_0, caught up on 112 tokens in 0.73 s with d = 0.017 s, 0.38 d per token; stored as Q5_0 it
+    /// prefills 133 tok/s with d = 0.026 s, 0.29 d).
+    public var priorCatchUpCost: Double = 0.35
+    /// Share of the plain-decoding time since the last probe that a probe may spend on catching up
+    /// and drafting.
+    public var probeBudget: Double = 0.15
+    /// Fewest tokens the catch-up rule assumes are still to come (when fewer were generated so far).
+    public var minimumHorizon: Int = 16
     /// Rounds from one probe to the next while plain decoding wins (initial value), doubled for a
     /// costly drafter (a draft forward above a quarter of a target step): its probe pays a catch-up
     /// prefill and a draft, about one to two target steps, so 16 plain rounds keep a failed probe's
@@ -114,6 +187,8 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     public private(set) var targetSeconds: [Double?]
     /// Measured seconds per draft forward; nil until a draft was timed.
     public private(set) var draftSecondsPerForward: Double?
+    /// Measured seconds per caught-up token; nil until a round caught up on ≥ 4 tokens.
+    public private(set) var catchUpSecondsPerToken: Double?
     private var accepts: [Double]
     private var attempts: [Double]
     private var proposals: [Double]
@@ -151,6 +226,19 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         plainMode = false
     }
 
+    public var wantsDraftCost: Bool { draftSecondsPerForward == nil }
+
+    public func calibrate(draftSecondsPerForward seconds: Double) {
+        if draftSecondsPerForward == nil, seconds >= 0 { draftSecondsPerForward = seconds }
+    }
+
+    /// Estimated seconds to catch up on `tokens` committed tokens.
+    public func catchUpSeconds(tokens: Int) -> Double {
+        guard tokens > 0 else { return 0 }
+        let perToken = catchUpSecondsPerToken ?? priorCatchUpCost * (draftSecondsPerForward ?? 0)
+        return Double(tokens) * perToken
+    }
+
     /// A draft forward above a quarter of a target step (a draft model, not a lookup).
     private var draftIsCostly: Bool {
         guard let d = draftSecondsPerForward, let t1 = targetSeconds[1] else { return false }
@@ -160,11 +248,11 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     /// The probe interval to start from: `probeInterval`, doubled for a costly drafter.
     private var initialProbeInterval: Int { draftIsCostly ? 2 * probeInterval : probeInterval }
 
-    /// a_i: the decayed counts at position i with a prior of weight 2 centred on a_{i−1} (on 0.5 for
-    /// i = 0), so positions rarely reached inherit the rate of the ones before them instead of
+    /// a_i: the decayed counts at position i with a prior of weight 2 centred on a_{i−1} (on
+    /// `acceptancePrior` for i = 0), so positions rarely reached inherit the rate of the ones before them instead of
     /// looking worse than they are and never being drafted.
     public func conditionalAcceptance(at i: Int) -> Double {
-        let prior = i == 0 ? 0.5 : conditionalAcceptance(at: i - 1)
+        let prior = i == 0 ? acceptancePrior : conditionalAcceptance(at: i - 1)
         return (accepts[i] + 2 * prior) / (attempts[i] + 2)
     }
 
@@ -227,8 +315,8 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         return best
     }
 
-    public func nextDraftLength(maximum cap: Int) -> Int {
-        let upper = min(cap, maximum)
+    public func nextDraftLength(_ round: RoundContext) -> Int {
+        let upper = min(round.maximum, maximum)
         let afterProbe = lastRoundWasProbe
         lastRoundWasProbe = false
         guard upper >= minimum else { return 0 }
@@ -236,9 +324,13 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         if draftSecondsPerForward == nil { return min(upper, max(minimum, bootstrapLength)) }
         guard let plain = expectedRate(draftLength: 0), targetSeconds[1] != nil else { return 0 }
         guard let (k, rate) = bestDraftLength(upper: upper) else { return 0 }
+        let catchUp = catchUpSeconds(tokens: round.catchUpTokens)
         // In plain mode nothing new is learnt about acceptance, only T(1) drifts with the machine's
         // load: leave it only on a probe's evidence, not on timing noise.
         if (!plainMode || afterProbe) && rate > plain * (1 + margin) {
+            // Drafting pays, once the catch-up has been earned back (see the type's notes).
+            let horizon = Double(min(round.remaining, max(round.generated, minimumHorizon)))
+            if horizon * (1 / plain - 1 / rate) < catchUp { return 0 }
             plainMode = false
             plainRounds = 0
             currentProbeInterval = initialProbeInterval
@@ -248,7 +340,9 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         if !plainMode { currentProbeInterval = initialProbeInterval }
         plainMode = true
         plainRounds += 1
-        if plainRounds >= currentProbeInterval && costlyProbes < maxCostlyProbes {
+        if plainRounds >= currentProbeInterval && costlyProbes < maxCostlyProbes,
+           let t1 = targetSeconds[1],
+           catchUp + Double(k) * (draftSecondsPerForward ?? 0) <= probeBudget * Double(plainRounds) * t1 {
             plainRounds = 0
             currentProbeInterval = min(currentProbeInterval * 2, initialProbeInterval * 64)
             lastRoundWasProbe = true
@@ -260,12 +354,22 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     public func record(_ round: RoundObservation) {
         let m = round.drafted + 1
         if m < targetSeconds.count, round.targetSeconds > 0 {
-            targetSeconds[m] = targetSeconds[m].map { $0 + Self.smoothing * (round.targetSeconds - $0) } ?? round.targetSeconds
+            // Multi-row forwards are timed rarely, so one sample slowed by the machine's other load
+            // would steer the policy for long: clip it to 1.5× the current estimate.
+            var sample = round.targetSeconds
+            if m > 1, let estimate = estimatedTargetSeconds(rows: m) { sample = min(sample, 1.5 * estimate) }
+            targetSeconds[m] = targetSeconds[m].map { $0 + Self.smoothing * (sample - $0) } ?? sample
         }
         if lastRoundWasProbe, let t1 = targetSeconds[1], round.draftSeconds > 0.25 * t1 { costlyProbes += 1 }
         if round.requested > 0 {
-            let perForward = round.draftSeconds / Double(min(round.drafted + 1, round.requested))
-            if draftSecondsPerForward == nil {
+            let forwards = Double(min(round.drafted + 1, round.requested))
+            let perForward = round.draftSeconds / forwards
+            if round.catchUpTokens >= 4, let d = draftSecondsPerForward {
+                // A catch-up round: its time beyond the draft forwards prices a caught-up token, and
+                // it says nothing about d.
+                let perToken = max(0, round.draftSeconds - forwards * d) / Double(round.catchUpTokens)
+                catchUpSecondsPerToken = catchUpSecondsPerToken.map { $0 + Self.smoothing * (perToken - $0) } ?? perToken
+            } else if draftSecondsPerForward == nil {
                 draftSecondsPerForward = perForward
             } else if lastRoundDrafted && !lastRoundWasProbe {
                 draftSecondsPerForward! += Self.smoothing * (perForward - draftSecondsPerForward!)

@@ -20,6 +20,10 @@ import Foundation
 ///
 /// The last proposed token is not run through the draft model (its K/V are never needed unless
 /// it is accepted, and then the next call runs it as a committed token).
+///
+/// With `defersPrefill` the prompt is not prefilled at ``begin(prompt:reusedPrefix:)``: the first
+/// draft catches up on it, so a generation that never drafts (the adaptive policy decoding plainly)
+/// never pays the draft's prompt prefill. ``catchUpTokens(context:)`` says how much is pending.
 public final class DraftModelDrafter: Drafter {
     public let model: any LanguageModel
     /// Draws sampled drafts; nil for greedy drafting.
@@ -30,6 +34,8 @@ public final class DraftModelDrafter: Drafter {
     public let cache: KVCache
     /// Tokens whose K/V are in `cache`, oldest first.
     public private(set) var cached: [Int32] = []
+    /// Leave the prompt to the first draft instead of prefilling it at `begin` (false: prefill at begin).
+    public var defersPrefill = false
 
     /// - Parameters:
     ///   - model: the draft model.
@@ -44,8 +50,9 @@ public final class DraftModelDrafter: Drafter {
     }
 
     /// Prefills the prompt into the draft cache (all but its last token, which `draft` runs to get
-    /// the first logits). A prefix the cache already holds (the earlier turns of a chat) is kept.
-    /// A prompt longer than the draft cache leaves the cache empty: drafting then proposes nothing.
+    /// the first logits; nothing with `defersPrefill`). A prefix the cache already holds (the
+    /// earlier turns of a chat) is kept. A prompt longer than the draft cache leaves the cache
+    /// empty: drafting then proposes nothing.
     public func begin(prompt: [Int32]) throws {
         try begin(prompt: prompt, reusedPrefix: prompt.count)
     }
@@ -54,13 +61,34 @@ public final class DraftModelDrafter: Drafter {
     public func begin(prompt: [Int32], reusedPrefix: Int) throws {
         let head = Array(prompt.dropLast())
         rollback(toPrefixOf: Array(head.prefix(max(0, reusedPrefix))))
-        guard head.count < cache.capacity else { return }
+        guard !defersPrefill, head.count < cache.capacity else { return }
         if head.count > cached.count { try feed(Array(head[cached.count...]), rows: .none) }
     }
 
     /// Truncates the cache to the longest prefix of `committed` it holds.
     public func accept(committed: [Int32]) throws {
         rollback(toPrefixOf: committed)
+    }
+
+    /// Tokens of `context` before its last that the cache does not hold.
+    public func catchUpTokens(context: [Int32]) -> Int {
+        max(0, context.count - 1 - ChatSession.commonPrefixLength(cached, context))
+    }
+
+    /// The faster of two one-token forwards after the cached tokens (the first also warms the
+    /// caches), each truncated away again; nil when the cache has no free position.
+    /// - Throws: `ModelError` from the draft model.
+    public func measureForwardSeconds() throws -> Double? {
+        let base = cache.count
+        guard base < cache.capacity else { return nil }
+        var best = Double.infinity
+        for _ in 0..<2 {
+            let start = DispatchTime.now()
+            _ = try model.forward([cached.last ?? 0], cache: cache, rows: .last)
+            best = min(best, seconds(start, DispatchTime.now()))
+            cache.truncate(to: base)
+        }
+        return best
     }
 
     /// Up to `maxTokens` draft tokens after `context` (fewer when `pMin` stops early or the cache

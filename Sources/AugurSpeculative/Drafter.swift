@@ -64,8 +64,21 @@ public protocol Drafter: AnyObject {
 
     /// Syncs internal state to `committed`, the sequence after verification (rollback of rejected tokens).
     func accept(committed: [Int32]) throws
+
+    /// Committed tokens of `context` before its last one that the drafter has not processed: what its
+    /// next draft must catch up on first (a draft model that deferred its prompt prefill or sat out
+    /// plain rounds). After a drafting round it is 0 or 1. Default 0 (drafters without such state).
+    func catchUpTokens(context: [Int32]) -> Int
+
+    /// Seconds of one drafting forward, measured without drafting (and without changing what the
+    /// drafter holds), so a policy can price drafting before the first draft; nil for drafters that
+    /// run no model (their drafts cost next to nothing) or when it cannot be measured. Default nil.
+    /// - Throws: errors of the drafter's model.
+    func measureForwardSeconds() throws -> Double?
 }
 
 extension Drafter {
     public func begin(prompt: [Int32], reusedPrefix: Int) throws { try begin(prompt: prompt) }
+    public func catchUpTokens(context: [Int32]) -> Int { 0 }
+    public func measureForwardSeconds() throws -> Double? { nil }
 }

@@ -109,10 +109,17 @@ public struct SpeculationSettings: Sendable, Equatable {
             drafter = PromptLookupDrafter(options: .init(minN: ngramMin, maxN: ngramMax, maxDraft: draftMax))
         case .model(let model):
             let sampler = sampling.isGreedy ? nil : try Self.draftSampler(for: sampling)
-            drafter = DraftModelDrafter(model: model, capacity: draftContext ?? contextSize, sampler: sampler, pMin: draftPMin)
+            let modelDrafter = DraftModelDrafter(model: model, capacity: draftContext ?? contextSize, sampler: sampler, pMin: draftPMin)
+            // The adaptive policy may never draft: leave the prompt to the first draft.
+            modelDrafter.defersPrefill = policy == .adaptive
+            drafter = modelDrafter
         }
         guard draftMax > 0 else { return nil }
-        return SpeculativeStep(model: target, drafter: drafter, verifier: verifier, policy: makePolicy())
+        let lengthPolicy = makePolicy()
+        if case .model = source, let adaptive = lengthPolicy as? AdaptiveDraftLength {
+            adaptive.acceptancePrior = AdaptiveDraftLength.draftModelAcceptancePrior
+        }
+        return SpeculativeStep(model: target, drafter: drafter, verifier: verifier, policy: lengthPolicy)
     }
 
     /// The draft model's sampler at temperature > 0: the target's sampler chain on its own random

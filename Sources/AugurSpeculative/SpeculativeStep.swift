@@ -8,7 +8,8 @@ import Dispatch
 /// arXiv 2302.01318).
 ///
 /// One `advance` call:
-/// 1. k' = `policy.nextDraftLength(maximum: min(limit − 1, free cache positions − 1))`; the drafter
+/// 1. k' = `policy.nextDraftLength(_:)` with maximum min(limit − 1, free cache positions − 1), the
+///    tokens generated so far and the drafter's pending catch-up; the drafter
 ///    proposes up to k' tokens x_1..x_k' after `sequence`;
 /// 2. ONE target forward over [last token of `sequence`, x_1..x_k'] with logits for every row
 ///    (the cache grows by k' + 1);
@@ -43,6 +44,8 @@ public final class SpeculativeStep: DecodeStep {
     public private(set) var metrics = SpeculationMetrics()
     /// The committed sequence after the last round (to detect a new generation).
     private var committed: [Int32]?
+    /// Prompt length of the current generation.
+    private var promptCount = 0
 
     /// - Parameters:
     ///   - model: the target model.
@@ -69,7 +72,11 @@ public final class SpeculativeStep: DecodeStep {
         metrics = SpeculationMetrics()
         policy.beginGeneration()
         committed = prompt
+        promptCount = prompt.count
         try drafter.begin(prompt: prompt, reusedPrefix: reusedPrefix)
+        if policy.wantsDraftCost, let d = try drafter.measureForwardSeconds() {
+            policy.calibrate(draftSecondsPerForward: d)
+        }
     }
 
     /// The current generation's rounds.
@@ -91,7 +98,9 @@ public final class SpeculativeStep: DecodeStep {
 
         // 1. Draft.
         let room = cache.capacity - cache.count
-        let k = max(0, policy.nextDraftLength(maximum: max(0, min(limit - 1, room - 1))))
+        let catchUp = drafter.catchUpTokens(context: sequence)
+        let k = max(0, policy.nextDraftLength(RoundContext(maximum: max(0, min(limit - 1, room - 1)), remaining: limit,
+                                                           generated: base - promptCount, catchUpTokens: catchUp)))
         let t0 = DispatchTime.now()
         var draft = Draft.empty
         if k > 0 {
@@ -153,7 +162,8 @@ public final class SpeculativeStep: DecodeStep {
         try drafter.accept(committed: now)
 
         policy.record(RoundObservation(requested: k, drafted: draft.count, accepted: accepted,
-                                       draftSeconds: seconds(t0, t1), targetSeconds: seconds(t1, t2)))
+                                       draftSeconds: seconds(t0, t1), targetSeconds: seconds(t1, t2),
+                                       catchUpTokens: k > 0 ? catchUp : 0))
         metrics.record(drafted: draft.count, accepted: min(accepted, emitted.count), emitted: emitted.count)
         metrics.draftSeconds += seconds(t0, t1)
         metrics.targetSeconds += seconds(t1, t2)

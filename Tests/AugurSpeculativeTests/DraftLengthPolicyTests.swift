@@ -99,12 +99,92 @@ final class DraftLengthPolicyTests: XCTestCase {
         let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
         XCTAssertNil(p.estimatedTargetSeconds(rows: 1))
         p.record(RoundObservation(requested: 0, drafted: 0, accepted: 0, draftSeconds: 0, targetSeconds: 1.0))
-        p.record(RoundObservation(requested: 4, drafted: 4, accepted: 0, draftSeconds: 0, targetSeconds: 2.0))
-        XCTAssertEqual(p.estimatedTargetSeconds(rows: 3)!, 1.5, accuracy: 1e-12)  // between m = 1 and m = 5
-        XCTAssertEqual(p.estimatedTargetSeconds(rows: 7)!, 2.0 + 2 * p.priorRowCost, accuracy: 1e-12)  // prior slope past m = 5
+        p.record(RoundObservation(requested: 4, drafted: 4, accepted: 0, draftSeconds: 0, targetSeconds: 1.8))
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 3)!, 1.4, accuracy: 1e-12)  // between m = 1 and m = 5
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 7)!, 1.8 + 2 * p.priorRowCost, accuracy: 1e-12)  // prior slope past m = 5
         // Moving average: a new measurement moves the estimate 30 % of the way.
         p.record(RoundObservation(requested: 0, drafted: 0, accepted: 0, draftSeconds: 0, targetSeconds: 2.0))
         XCTAssertEqual(p.estimatedTargetSeconds(rows: 1)!, 1.3, accuracy: 1e-12)
+        // A multi-row sample far above the estimate (the machine busy for a moment) counts as 1.5× it.
+        p.record(RoundObservation(requested: 4, drafted: 4, accepted: 0, draftSeconds: 0, targetSeconds: 10))
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 5)!, 1.8 + 0.3 * (1.5 * 1.8 - 1.8), accuracy: 1e-12)
+        // The first sample at an unmeasured m is clipped against the interpolated estimate.
+        p.record(RoundObservation(requested: 2, drafted: 2, accepted: 0, draftSeconds: 0, targetSeconds: 9))
+        let t1 = p.estimatedTargetSeconds(rows: 1)!, t5 = p.estimatedTargetSeconds(rows: 5)!
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 3)!, 1.5 * (t1 + (t5 - t1) / 2), accuracy: 1e-12)
+    }
+
+    /// A policy that has timed T(1) = 45 ms and a 20 ms draft forward, sure its drafts are accepted.
+    private func calibratedPolicy() -> AdaptiveDraftLength {
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 4)
+        XCTAssertTrue(p.wantsDraftCost)
+        p.calibrate(draftSecondsPerForward: 0.020)
+        XCTAssertFalse(p.wantsDraftCost)
+        p.acceptancePrior = 0.95
+        // Calibrated: no bootstrap draft; the first round decodes plainly to time T(1).
+        XCTAssertEqual(p.nextDraftLength(RoundContext(maximum: 4)), 0)
+        p.record(RoundObservation(requested: 0, drafted: 0, accepted: 0, draftSeconds: 0, targetSeconds: 0.045))
+        return p
+    }
+
+    func testCatchUpIsPaidOnlyOnceDraftingHasEarnedItBack() throws {
+        let p = calibratedPolicy()
+        let u = p.priorCatchUpCost * 0.020
+        XCTAssertEqual(p.catchUpSeconds(tokens: 100), 100 * u, accuracy: 1e-12)
+        // Nothing to catch up: drafting pays from the start.
+        XCTAssertGreaterThan(p.nextDraftLength(RoundContext(maximum: 4, remaining: 200, generated: 1, catchUpTokens: 0)), 0)
+        p.beginGeneration()
+        // 100 prompt tokens to catch up. Find the first generated count at which the policy drafts.
+        var first: Int?
+        for g in stride(from: 0, through: 400, by: 4) {
+            if p.nextDraftLength(RoundContext(maximum: 4, remaining: 1000, generated: g, catchUpTokens: 100 + g)) > 0 {
+                first = g
+                break
+            }
+        }
+        let g = try XCTUnwrap(first, "a long reply earns the catch-up back")
+        XCTAssertGreaterThan(g, 16, "not at the start: a short reply would never earn it back")
+        // There, the expected saving over the next g tokens covers the catch-up; 4 tokens earlier it did not.
+        let plain = try XCTUnwrap(p.expectedRate(draftLength: 0))
+        let best = try XCTUnwrap((1...4).compactMap { p.expectedRate(draftLength: $0) }.max())
+        let saving = { (h: Int) in Double(h) * (1 / plain - 1 / best) }
+        XCTAssertGreaterThanOrEqual(saving(g), p.catchUpSeconds(tokens: 100 + g))
+        XCTAssertLessThan(saving(g - 4), p.catchUpSeconds(tokens: 100 + g - 4))
+        // The same point, but the budget ends soon: the catch-up is never earned back.
+        XCTAssertEqual(p.nextDraftLength(RoundContext(maximum: 4, remaining: 20, generated: g, catchUpTokens: 100 + g)), 0)
+    }
+
+    func testCatchUpRoundsPriceCaughtUpTokensNotDraftForwards() {
+        let p = calibratedPolicy()
+        // A round that caught up on 50 tokens, then ran 3 forwards for 3 of 4 draft tokens (p-min stop).
+        p.record(RoundObservation(requested: 4, drafted: 3, accepted: 3, draftSeconds: 0.5 + 4 * 0.020,
+                                  targetSeconds: 0.06, catchUpTokens: 50))
+        XCTAssertEqual(p.catchUpSecondsPerToken!, 0.5 / 50, accuracy: 1e-12)
+        XCTAssertEqual(p.draftSecondsPerForward!, 0.020, accuracy: 1e-12, "a catch-up round does not time d")
+        XCTAssertEqual(p.catchUpSeconds(tokens: 10), 0.1, accuracy: 1e-12)
+    }
+
+    func testProbesWaitUntilTheirCatchUpFitsTheBudget() {
+        // A draft model never accepted: plain decoding, and probes that each catch up on the tokens
+        // decoded since the last one at 20 ms a token (45 % of T(1), far above the 15 % budget).
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 4)
+        p.maxCostlyProbes = .max
+        p.calibrate(draftSecondsPerForward: 0.020)
+        var synced = 0, chosen: [Int] = []
+        for g in 0..<300 {
+            let k = p.nextDraftLength(RoundContext(maximum: 4, remaining: 1000, generated: g, catchUpTokens: g - synced))
+            chosen.append(k)
+            let catchUp = k > 0 ? g - synced : 0
+            if k > 0 { synced = g }
+            p.record(RoundObservation(requested: k, drafted: k, accepted: 0, draftSeconds: 0.020 * (Double(catchUp) + Double(k)),
+                                      targetSeconds: 0.045 * (1 + 0.1 * Double(k)), catchUpTokens: catchUp))
+        }
+        XCTAssertEqual(chosen.first, 0)
+        XCTAssertEqual(chosen.filter { $0 > 0 }.count, 0, "never affordable: \(chosen)")
+        // The same without catch-up (prompt lookup's probes): they happen.
+        let q = AdaptiveDraftLength(minimum: 1, maximum: 4)
+        let lookup = simulate(q, rounds: 100, d: 0) { _, _ in 0 }
+        XCTAssertGreaterThan(lookup.dropFirst(8).filter { $0 > 0 }.count, 0)
     }
 
     func testBeginGenerationForgetsAcceptanceButKeepsTimings() {

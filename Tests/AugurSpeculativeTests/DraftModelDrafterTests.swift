@@ -100,6 +100,31 @@ final class DraftModelDrafterTests: XCTestCase {
         XCTAssertEqual(d.cache.count, 6)
     }
 
+    func testDeferredPrefillIsCaughtUpByTheFirstDraft() throws {
+        let model = PrefixFakeModel()
+        let d = DraftModelDrafter(model: model, capacity: 64)
+        d.defersPrefill = true
+        let prompt: [Int32] = [3, 1, 4, 1, 5, 9, 2]
+        try d.begin(prompt: prompt, reusedPrefix: 0)
+        XCTAssertEqual(model.tokensProcessed, 0, "nothing prefilled at begin")
+        XCTAssertEqual(d.catchUpTokens(context: prompt), 6)
+        // Timing a forward leaves the cache as it was.
+        let seconds = try XCTUnwrap(try d.measureForwardSeconds())
+        XCTAssertGreaterThanOrEqual(seconds, 0)
+        XCTAssertEqual(d.cache.count, 0)
+        // Plain rounds commit three more tokens; the first draft catches up on all of them.
+        let context = prompt + [6, 5, 3]
+        XCTAssertEqual(d.catchUpTokens(context: context), 9)
+        let draft = try d.draft(context: context, maxTokens: 3)
+        XCTAssertEqual(draft.tokens, referenceGreedy(context, k: 3))
+        // All accepted plus a bonus token: the last draft token (never run) is all there is to catch up.
+        XCTAssertEqual(d.catchUpTokens(context: context + draft.tokens + [0]), 1)
+        // A chat's next turn keeps what the target reuses and defers the rest again.
+        try d.begin(prompt: context + [7, 7], reusedPrefix: 5)
+        XCTAssertEqual(d.cache.count, 5)
+        XCTAssertEqual(d.catchUpTokens(context: context + [7, 7]), 6)
+    }
+
     func testRollbackCatchesUpOnlyOnUnseenCommittedTokens() throws {
         let model = PrefixFakeModel()
         let d = DraftModelDrafter(model: model, capacity: 64)

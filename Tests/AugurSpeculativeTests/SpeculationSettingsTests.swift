@@ -47,6 +47,33 @@ final class SpeculationSettingsTests: XCTestCase {
         XCTAssertEqual((s.makePolicy() as? AdaptiveDraftLength)?.maximum, 6)
     }
 
+    /// The default (adaptive) step with a draft model: the draft's prompt prefill is deferred to its
+    /// first draft, the policy starts from the draft-model acceptance prior, and the output is plain
+    /// greedy decoding's; the fixed policy prefills at begin.
+    func testAdaptiveDraftModelStepDefersThePromptAndKeepsTheOutput() throws {
+        let prompt: [Int32] = [3, 1, 4, 1, 5, 9, 2, 6]
+        let params = GenerationParameters(maxTokens: 40, sampling: greedy)
+        let plainModel = PrefixFakeModel()
+        let plain = try Generator(model: plainModel, codec: IdCodec())
+            .generate(prompt: prompt, cache: plainModel.makeCache(capacity: 128), parameters: params)
+        var s = SpeculationSettings()
+        s.draftMax = 4
+        let target = PrefixFakeModel(), draft = PrefixFakeModel()
+        let step = try XCTUnwrap(s.makeStep(target: target, draft: .model(draft), sampling: greedy, contextSize: 128))
+        let drafter = try XCTUnwrap(step.drafter as? DraftModelDrafter)
+        XCTAssertTrue(drafter.defersPrefill)
+        XCTAssertEqual((step.policy as? AdaptiveDraftLength)?.acceptancePrior, AdaptiveDraftLength.draftModelAcceptancePrior)
+        try step.beginGeneration(prompt: prompt, reusedPrefix: 0)
+        XCTAssertEqual(drafter.cache.count, 0, "no draft prefill at begin")
+        XCTAssertNotNil((step.policy as? AdaptiveDraftLength)?.draftSecondsPerForward, "d measured at the first begin")
+        let spec = try Generator(model: target, codec: IdCodec(), step: step)
+            .generate(prompt: prompt, cache: target.makeCache(capacity: 128), parameters: params)
+        XCTAssertEqual(spec.tokens, plain.tokens)
+        s.policy = .fixed
+        let fixed = try XCTUnwrap(s.makeStep(target: target, draft: .model(draft), sampling: greedy, contextSize: 128))
+        XCTAssertFalse(try XCTUnwrap(fixed.drafter as? DraftModelDrafter).defersPrefill)
+    }
+
     /// A draft model whose cache is far smaller than the target's: drafting stops near its limit and
     /// decoding goes on plainly, with the target's own output (ik_llama.cpp #732 is the failure
     /// this guards against).

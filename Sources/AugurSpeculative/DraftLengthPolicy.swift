@@ -16,15 +16,18 @@ public struct RoundObservation: Sendable, Equatable {
     /// Committed tokens the drafter caught up on before drafting (included in `draftSeconds`); see
     /// ``RoundContext/catchUpTokens``.
     public var catchUpTokens: Int
+    /// The round's draft class (``RoundContext/draftClass``).
+    public var draftClass: Int
 
     public init(requested: Int, drafted: Int, accepted: Int, draftSeconds: Double, targetSeconds: Double,
-                catchUpTokens: Int = 0) {
+                catchUpTokens: Int = 0, draftClass: Int = 0) {
         self.requested = requested
         self.drafted = drafted
         self.accepted = accepted
         self.draftSeconds = draftSeconds
         self.targetSeconds = targetSeconds
         self.catchUpTokens = catchUpTokens
+        self.draftClass = draftClass
     }
 }
 
@@ -39,12 +42,16 @@ public struct RoundContext: Sendable, Equatable {
     /// Committed tokens the drafter must run before it can draft (``Drafter/catchUpTokens(context:)``):
     /// a draft model's deferred prompt prefill, or the tokens decoded while it sat out plain rounds.
     public var catchUpTokens: Int
+    /// What the drafter says of the context before drafting (``Drafter/draftClass(context:)``, e.g.
+    /// how long a prompt-lookup match is); acceptance is estimated per class.
+    public var draftClass: Int
 
-    public init(maximum: Int, remaining: Int = .max, generated: Int = 0, catchUpTokens: Int = 0) {
+    public init(maximum: Int, remaining: Int = .max, generated: Int = 0, catchUpTokens: Int = 0, draftClass: Int = 0) {
         self.maximum = maximum
         self.remaining = remaining
         self.generated = generated
         self.catchUpTokens = catchUpTokens
+        self.draftClass = draftClass
     }
 }
 
@@ -96,15 +103,18 @@ public final class FixedDraftLength: DraftLengthPolicy {
 /// Cost model (Leviathan et al. 2023, arXiv 2211.17192, §3.4, with the cost of verification measured
 /// per row count instead of assumed constant; MoESD's "target efficiency" is the same ratio T(m)/T(1)):
 /// - T(m): seconds of a target forward over m rows, an exponential moving average per m of the
-///   measured times; unmeasured m are interpolated linearly between measured neighbours, or
-///   extrapolated with `priorRowCost` · T(1) per extra row (optimistic, so lengths get tried);
+///   measured times; unmeasured m are interpolated linearly between measured neighbours,
+///   extrapolated past the largest measured m with the slope of the two largest, or with
+///   `priorRowCost` · T(1) per extra row while only one m was measured;
 /// - d: seconds per draft forward (moving average; ~0 for a lookup drafter). Asked for k tokens, a
 ///   draft model runs min(n + 1, k) forwards to propose n (the last proposed token is not run; a
 ///   p-min stop costs the forward that found the top token too unlikely);
 /// - s_i: the chance the drafter proposes position i once it reached it (p-min stops, lookups that
 ///   find no match), and a_i: conditional acceptance at draft position i (accepted at i given all
 ///   before i accepted); counts decayed by `acceptanceDecay` per observation so the estimates follow
-///   the text, with priors centred on the previous position (see ``conditionalAcceptance(at:)``).
+///   the text, with priors centred on the previous position, and kept per draft class
+///   (``RoundContext/draftClass``: a prompt-lookup match of 16 tokens is accepted far more often
+///   than one of a single token) on top of the pool (``AcceptanceStatistics``).
 /// With r_j = Π_{i<j} s_i (position j reached): expected emitted tokens for a draft of up to k,
 /// E(k) = 1 + Σ_{j=1..k} Π_{i<j} s_i·a_i; expected round time C(k) = d·(1 + Σ_{j=1..k−1} r_j) +
 /// T(1 + Σ_{j=1..k} r_j), T interpolated at fractional rows. The policy returns argmax over
@@ -129,7 +139,7 @@ public final class FixedDraftLength: DraftLengthPolicy {
 /// what the caller will use): a reply is guessed to go on about as long as it has gone, so a short
 /// reply never pays the draft's prompt prefill and a long one pays it once it has earned it back.
 /// A probe may spend at most `probeBudget` of the plain-decoding time since the last probe on its
-/// catch-up and draft forwards; until then it waits.
+/// catch-up; until then it waits.
 ///
 /// A draft model's forward cost d can be measured before it first drafts
 /// (``calibrate(draftSecondsPerForward:)``, asked for by ``wantsDraftCost``); then the first round
@@ -155,14 +165,23 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     /// two-row verification, and a wrong guess costs the least (short replies — a translation, a
     /// one-line answer — have no rounds to earn a costly failed bootstrap back).
     public var bootstrapLength: Int = 1
-    /// Prior cost of one more verified row as a fraction of T(1), used until measured.
-    public var priorRowCost: Double = 0.08
+    /// Prior cost of one more verified row as a fraction of T(1), used until measured (this CPU,
+    /// 1.5B target: T(2) = 1.13–1.16, T(5) = 1.88–1.98 × T(1), about 0.2 a row). An optimistic
+    /// prior costs little with a free drafter but makes a draft model pay its catch-up for gains it
+    /// will not see (0.08 did: the 0.5B caught up on 162 tokens expecting 1.3x from k = 2).
+    public var priorRowCost: Double = 0.2
     /// Weight kept by old acceptance counts per new observation at the same position.
-    public var acceptanceDecay: Double = 0.95
+    public var acceptanceDecay: Double {
+        get { statistics.decay }
+        set { statistics.decay = newValue }
+    }
     /// Prior mean of the conditional acceptance at draft position 0 (worth two observations; later
     /// positions centre on the one before). 0.5 says nothing; a draft model of the target's own family
     /// starts at ``draftModelAcceptancePrior``.
-    public var acceptancePrior: Double = 0.5
+    public var acceptancePrior: Double {
+        get { statistics.acceptancePrior }
+        set { statistics.acceptancePrior = newValue }
+    }
     /// Prior acceptance for a draft model that shares the target's family and vocabulary: the 0.5B
     /// Qwen2.5-Coder draft for the 1.5B accepted 83–90 % of its tokens in our greedy benchmarks when
     /// it drafted (llama.cpp measured 88–91 % on the same pair here).
@@ -173,8 +192,8 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     /// prefills 133 tok/s with d = 0.026 s, 0.29 d).
     public var priorCatchUpCost: Double = 0.35
     /// Share of the plain-decoding time since the last probe that a probe may spend on catching up
-    /// and drafting.
-    public var probeBudget: Double = 0.15
+    /// (a failed probe then slows the generation by at most this much).
+    public var probeBudget: Double = 0.05
     /// Fewest tokens the catch-up rule assumes are still to come (when fewer were generated so far).
     public var minimumHorizon: Int = 16
     /// Rounds from one probe to the next while plain decoding wins (initial value), doubled for a
@@ -189,16 +208,15 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     public private(set) var draftSecondsPerForward: Double?
     /// Measured seconds per caught-up token; nil until a round caught up on ≥ 4 tokens.
     public private(set) var catchUpSecondsPerToken: Double?
-    private var accepts: [Double]
-    private var attempts: [Double]
-    private var proposals: [Double]
-    private var reaches: [Double]
+    /// Proposal and acceptance counts, pooled and per draft class.
+    private var statistics: AcceptanceStatistics
     private var plainRounds = 0
     private var currentProbeInterval: Int
     private var lastRoundWasProbe = false
     private var lastRoundDrafted = false
     private var costlyProbes = 0
-    private var plainMode = false
+    /// Per draft class: the last decision in that class was plain decoding.
+    private var plainMode = Array(repeating: false, count: AcceptanceStatistics.classCount)
     private static let smoothing = 0.3
 
     /// - Parameters: minimum and maximum draft length when drafting (clamped to 1... and ≥ minimum).
@@ -206,24 +224,18 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         self.maximum = max(1, maximum)
         self.minimum = min(max(1, minimum), self.maximum)
         targetSeconds = Array(repeating: nil, count: self.maximum + 2)
-        accepts = Array(repeating: 0, count: self.maximum)
-        attempts = accepts
-        proposals = accepts
-        reaches = accepts
+        statistics = AcceptanceStatistics(positions: self.maximum)
         currentProbeInterval = probeInterval
     }
 
     public func beginGeneration() {
-        accepts = Array(repeating: 0, count: maximum)
-        attempts = accepts
-        proposals = accepts
-        reaches = accepts
+        statistics.reset()
         plainRounds = 0
         currentProbeInterval = probeInterval
         lastRoundWasProbe = false
         lastRoundDrafted = false
         costlyProbes = 0
-        plainMode = false
+        plainMode = Array(repeating: false, count: AcceptanceStatistics.classCount)
     }
 
     public var wantsDraftCost: Bool { draftSecondsPerForward == nil }
@@ -248,19 +260,14 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     /// The probe interval to start from: `probeInterval`, doubled for a costly drafter.
     private var initialProbeInterval: Int { draftIsCostly ? 2 * probeInterval : probeInterval }
 
-    /// a_i: the decayed counts at position i with a prior of weight 2 centred on a_{i−1} (on
-    /// `acceptancePrior` for i = 0), so positions rarely reached inherit the rate of the ones before them instead of
-    /// looking worse than they are and never being drafted.
-    public func conditionalAcceptance(at i: Int) -> Double {
-        let prior = i == 0 ? acceptancePrior : conditionalAcceptance(at: i - 1)
-        return (accepts[i] + 2 * prior) / (attempts[i] + 2)
+    /// a_i over all rounds, or in draft class `c` (see ``AcceptanceStatistics``).
+    public func conditionalAcceptance(at i: Int, class c: Int? = nil) -> Double {
+        c.map { statistics.acceptance(at: i, class: $0) } ?? statistics.acceptance(at: i)
     }
 
-    /// s_i: the chance the drafter proposes position i when it gets there, with the same kind of prior
-    /// (centred on 0.9 at i = 0: drafters usually propose something).
-    public func proposalRate(at i: Int) -> Double {
-        let prior = i == 0 ? 0.9 : proposalRate(at: i - 1)
-        return (proposals[i] + 2 * prior) / (reaches[i] + 2)
+    /// s_i over all rounds, or in draft class `c` (see ``AcceptanceStatistics``).
+    public func proposalRate(at i: Int, class c: Int? = nil) -> Double {
+        c.map { statistics.proposal(at: i, class: $0) } ?? statistics.proposal(at: i)
     }
 
     /// Estimated T(m), seconds; nil before any target time was measured.
@@ -273,7 +280,13 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
             return t0 + (t1 - t0) * Double(m - i0) / Double(i1 - i0)
         }
         let t1 = targetSeconds[1] ?? first.1 / (1 + priorRowCost * Double(first.0 - 1))
-        if let (i0, t0) = below { return t0 + priorRowCost * t1 * Double(m - i0) }
+        if let (i0, t0) = below {
+            // Past the largest measured m: the slope of the two largest, else the prior.
+            if let (iPrev, tPrev) = measured.last(where: { $0.0 < i0 }) {
+                return t0 + max(0, (t0 - tPrev) / Double(i0 - iPrev)) * Double(m - i0)
+            }
+            return t0 + priorRowCost * t1 * Double(m - i0)
+        }
         return max(t1, first.1 - priorRowCost * t1 * Double(first.0 - m))
     }
 
@@ -285,16 +298,17 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         return a + (b - a) * (x - Double(lo))
     }
 
-    /// Expected tokens per second of asking for up to k draft tokens (k = 0: plain decoding); nil
-    /// while unmeasured.
-    public func expectedRate(draftLength k: Int) -> Double? {
+    /// Expected tokens per second of asking for up to k draft tokens (k = 0: plain decoding) with the
+    /// rates of draft class `c` (nil: pooled); nil while unmeasured.
+    public func expectedRate(draftLength k: Int, class c: Int? = nil) -> Double? {
         var expected = 1.0, reachAndAccept = 1.0
         var reach = 1.0, forwards = 0.0, rows = 1.0
         if k > 0 {
             forwards = 1
             for j in 1...k {
-                reach *= proposalRate(at: j - 1)
-                reachAndAccept *= proposalRate(at: j - 1) * conditionalAcceptance(at: j - 1)
+                let s = proposalRate(at: j - 1, class: c)
+                reach *= s
+                reachAndAccept *= s * conditionalAcceptance(at: j - 1, class: c)
                 expected += reachAndAccept
                 rows += reach
                 if j < k { forwards += reach }
@@ -305,11 +319,11 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
     }
 
     /// The length in [minimum, upper] with the best expected rate, and that rate.
-    private func bestDraftLength(upper: Int) -> (Int, Double)? {
+    private func bestDraftLength(upper: Int, class c: Int) -> (Int, Double)? {
         guard upper >= minimum else { return nil }
         var best: (Int, Double)?
         for k in minimum...upper {
-            guard let r = expectedRate(draftLength: k) else { return nil }
+            guard let r = expectedRate(draftLength: k, class: c) else { return nil }
             if best == nil || r > best!.1 { best = (k, r) }
         }
         return best
@@ -323,26 +337,27 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
         // Bootstrap: time a draft first, then one plain round for T(1).
         if draftSecondsPerForward == nil { return min(upper, max(minimum, bootstrapLength)) }
         guard let plain = expectedRate(draftLength: 0), targetSeconds[1] != nil else { return 0 }
-        guard let (k, rate) = bestDraftLength(upper: upper) else { return 0 }
+        let c = AcceptanceStatistics.clamp(round.draftClass)
+        guard let (k, rate) = bestDraftLength(upper: upper, class: c) else { return 0 }
         let catchUp = catchUpSeconds(tokens: round.catchUpTokens)
-        // In plain mode nothing new is learnt about acceptance, only T(1) drifts with the machine's
-        // load: leave it only on a probe's evidence, not on timing noise.
-        if (!plainMode || afterProbe) && rate > plain * (1 + margin) {
+        // In plain mode (per class) nothing new is learnt about acceptance, only T(1) drifts with the
+        // machine's load: leave it only on a probe's evidence, not on timing noise.
+        if (!plainMode[c] || afterProbe) && rate > plain * (1 + margin) {
             // Drafting pays, once the catch-up has been earned back (see the type's notes).
             let horizon = Double(min(round.remaining, max(round.generated, minimumHorizon)))
             if horizon * (1 / plain - 1 / rate) < catchUp { return 0 }
-            plainMode = false
+            plainMode[c] = false
             plainRounds = 0
             currentProbeInterval = initialProbeInterval
             costlyProbes = 0
             return k
         }
-        if !plainMode { currentProbeInterval = initialProbeInterval }
-        plainMode = true
+        if !plainMode[c] { currentProbeInterval = initialProbeInterval }
+        plainMode[c] = true
         plainRounds += 1
         if plainRounds >= currentProbeInterval && costlyProbes < maxCostlyProbes,
            let t1 = targetSeconds[1],
-           catchUp + Double(k) * (draftSecondsPerForward ?? 0) <= probeBudget * Double(plainRounds) * t1 {
+           catchUp <= probeBudget * Double(plainRounds) * t1 {
             plainRounds = 0
             currentProbeInterval = min(currentProbeInterval * 2, initialProbeInterval * 64)
             lastRoundWasProbe = true
@@ -375,18 +390,7 @@ public final class AdaptiveDraftLength: DraftLengthPolicy {
                 draftSecondsPerForward! += Self.smoothing * (perForward - draftSecondsPerForward!)
             }
         }
-        func observe(_ hits: inout [Double], _ tries: inout [Double], _ i: Int, hit: Bool) {
-            hits[i] *= acceptanceDecay
-            tries[i] *= acceptanceDecay
-            tries[i] += 1
-            if hit { hits[i] += 1 }
-        }
-        for i in 0..<min(round.drafted + 1, round.requested, maximum) {
-            observe(&proposals, &reaches, i, hit: i < round.drafted)
-        }
-        for i in 0..<min(round.accepted + 1, round.drafted, maximum) {
-            observe(&accepts, &attempts, i, hit: i < round.accepted)
-        }
+        statistics.record(requested: round.requested, drafted: round.drafted, accepted: round.accepted, class: round.draftClass)
         lastRoundDrafted = round.requested > 0
     }
 }

@@ -75,10 +75,16 @@ public protocol Drafter: AnyObject {
     /// run no model (their drafts cost next to nothing) or when it cannot be measured. Default nil.
     /// - Throws: errors of the drafter's model.
     func measureForwardSeconds() throws -> Double?
+
+    /// A small class of `context` known before drafting that predicts how well a draft will be
+    /// accepted (``AdaptiveDraftLength`` keeps acceptance per class; see
+    /// ``PromptLookupDrafter/draftClass(context:)``). Default 0 (one class).
+    func draftClass(context: [Int32]) -> Int
 }
 
 extension Drafter {
     public func begin(prompt: [Int32], reusedPrefix: Int) throws { try begin(prompt: prompt) }
     public func catchUpTokens(context: [Int32]) -> Int { 0 }
     public func measureForwardSeconds() throws -> Double? { nil }
+    public func draftClass(context: [Int32]) -> Int { 0 }
 }

@@ -65,6 +65,27 @@ public final class PromptLookupDrafter: Drafter {
         return Draft(tokens: Array(indexed[from..<min(from + k, indexed.count)]))
     }
 
+    /// How long the context's suffix agrees with the earlier occurrence ``draft(context:maxTokens:)``
+    /// would continue, as a class for the draft-length policy: 0 no match, 1 one or two tokens,
+    /// 2 three to seven, 3 eight to fifteen, 4 sixteen or more. A long agreement means the reply is
+    /// copying a stretch of the prompt or of itself (a code edit), where lookup drafts are accepted
+    /// far more often than after a one-token match.
+    public func draftClass(context: [Int32]) -> Int {
+        guard let (n, starts) = occurrences(context: context, limit: 1, scan: 1) else { return 0 }
+        let suffixStart = indexed.count - n
+        var agreed = n
+        while agreed < 16, starts[0] + n - agreed - 1 >= 0,
+              indexed[starts[0] + n - agreed - 1] == indexed[suffixStart + n - agreed - 1] {
+            agreed += 1
+        }
+        switch agreed {
+        case ...2: return 1
+        case ...7: return 2
+        case ...15: return 3
+        default: return 4
+        }
+    }
+
     /// For the longest n (maxN down to minN) whose suffix n-gram of `context` occurs earlier with a
     /// following token: n and up to `limit` of those occurrences' starts, latest first (each start i
     /// has `context[i..<i+n]` equal to the suffix and i + n < context.count). At most `scan` chain

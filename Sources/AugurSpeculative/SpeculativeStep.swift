@@ -9,7 +9,7 @@ import Dispatch
 ///
 /// One `advance` call:
 /// 1. k' = `policy.nextDraftLength(_:)` with maximum min(limit − 1, free cache positions − 1), the
-///    tokens generated so far and the drafter's pending catch-up; the drafter
+///    tokens generated so far, the drafter's pending catch-up and its draft class; the drafter
 ///    proposes up to k' tokens x_1..x_k' after `sequence`;
 /// 2. ONE target forward over [last token of `sequence`, x_1..x_k'] with logits for every row
 ///    (the cache grows by k' + 1);
@@ -99,8 +99,10 @@ public final class SpeculativeStep: DecodeStep {
         // 1. Draft.
         let room = cache.capacity - cache.count
         let catchUp = drafter.catchUpTokens(context: sequence)
+        let draftClass = drafter.draftClass(context: sequence)
         let k = max(0, policy.nextDraftLength(RoundContext(maximum: max(0, min(limit - 1, room - 1)), remaining: limit,
-                                                           generated: base - promptCount, catchUpTokens: catchUp)))
+                                                           generated: base - promptCount, catchUpTokens: catchUp,
+                                                           draftClass: draftClass)))
         let t0 = DispatchTime.now()
         var draft = Draft.empty
         if k > 0 {
@@ -163,7 +165,7 @@ public final class SpeculativeStep: DecodeStep {
 
         policy.record(RoundObservation(requested: k, drafted: draft.count, accepted: accepted,
                                        draftSeconds: seconds(t0, t1), targetSeconds: seconds(t1, t2),
-                                       catchUpTokens: k > 0 ? catchUp : 0))
+                                       catchUpTokens: k > 0 ? catchUp : 0, draftClass: draftClass))
         metrics.record(drafted: draft.count, accepted: min(accepted, emitted.count), emitted: emitted.count)
         metrics.draftSeconds += seconds(t0, t1)
         metrics.targetSeconds += seconds(t1, t2)

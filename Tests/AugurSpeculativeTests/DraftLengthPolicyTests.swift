@@ -28,7 +28,9 @@ final class DraftLengthPolicyTests: XCTestCase {
         let chosen = simulate(p, rounds: 40, d: 0.3 * 0.045, proposes: { min($0, 2) }) { _, k in k }
         XCTAssertTrue(chosen.suffix(20).allSatisfy { $0 >= 2 }, "\(chosen)")
         XCTAssertEqual(p.draftSecondsPerForward!, 0.3 * 0.045, accuracy: 1e-12)
-        XCTAssertLessThan(p.proposalRate(at: 2), 0.6)  // seen rarely: lengths past 2 stop being asked for
+        // Position 2 is never proposed: once that is seen, lengths past 3 stop being asked for.
+        XCTAssertLessThan(p.proposalRate(at: 2), 0.7)
+        XCTAssertTrue(chosen.suffix(20).allSatisfy { $0 <= 3 }, "\(chosen)")
         XCTAssertGreaterThan(p.proposalRate(at: 0), 0.9)
     }
 
@@ -95,30 +97,55 @@ final class DraftLengthPolicyTests: XCTestCase {
         XCTAssertEqual(costlyProbes.first.map { $0 - 1 }, 16, "first probe 16 plain rounds after the bootstrap")
     }
 
+    func testAcceptanceIsLearntPerDraftClass() {
+        // A free drafter (prompt lookup) whose class-4 drafts (long matches) are always accepted and
+        // whose class-1 drafts (one-token matches) never are, the classes alternating.
+        let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
+        var chosen: [(draftClass: Int, k: Int)] = []
+        for r in 0..<80 {
+            let c = r % 2 == 0 ? 4 : 1
+            let k = p.nextDraftLength(RoundContext(maximum: 8, draftClass: c))
+            chosen.append((c, k))
+            p.record(RoundObservation(requested: k, drafted: k, accepted: c == 4 ? k : 0, draftSeconds: 0,
+                                      targetSeconds: 0.045 * (1 + 0.08 * Double(k)), draftClass: c))
+        }
+        let late = chosen.suffix(20)
+        XCTAssertTrue(late.filter { $0.draftClass == 4 }.allSatisfy { $0.k == 8 }, "\(chosen)")
+        XCTAssertGreaterThanOrEqual(late.filter { $0.draftClass == 1 && $0.k == 0 }.count, 8, "\(chosen)")
+        XCTAssertGreaterThan(p.conditionalAcceptance(at: 0, class: 4), 0.9)
+        XCTAssertLessThan(p.conditionalAcceptance(at: 0, class: 1), 0.2)
+        // The pool mixes both: one estimate for all rounds would draft the wrong length for each.
+        XCTAssertLessThan(p.conditionalAcceptance(at: 0, class: 1), p.conditionalAcceptance(at: 0))
+        XCTAssertLessThan(p.conditionalAcceptance(at: 0), p.conditionalAcceptance(at: 0, class: 4))
+        // A class never seen follows the pool.
+        XCTAssertEqual(p.conditionalAcceptance(at: 0, class: 2), p.conditionalAcceptance(at: 0), accuracy: 1e-12)
+    }
+
     func testTargetCostInterpolation() {
         let p = AdaptiveDraftLength(minimum: 1, maximum: 8)
         XCTAssertNil(p.estimatedTargetSeconds(rows: 1))
         p.record(RoundObservation(requested: 0, drafted: 0, accepted: 0, draftSeconds: 0, targetSeconds: 1.0))
-        p.record(RoundObservation(requested: 4, drafted: 4, accepted: 0, draftSeconds: 0, targetSeconds: 1.8))
-        XCTAssertEqual(p.estimatedTargetSeconds(rows: 3)!, 1.4, accuracy: 1e-12)  // between m = 1 and m = 5
-        XCTAssertEqual(p.estimatedTargetSeconds(rows: 7)!, 1.8 + 2 * p.priorRowCost, accuracy: 1e-12)  // prior slope past m = 5
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 4)!, 1 + 3 * p.priorRowCost, accuracy: 1e-12)  // prior slope
+        p.record(RoundObservation(requested: 4, drafted: 4, accepted: 0, draftSeconds: 0, targetSeconds: 1.6))
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 3)!, 1.3, accuracy: 1e-12)  // between m = 1 and m = 5
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 7)!, 1.6 + 2 * 0.15, accuracy: 1e-12)  // measured slope past m = 5
         // Moving average: a new measurement moves the estimate 30 % of the way.
         p.record(RoundObservation(requested: 0, drafted: 0, accepted: 0, draftSeconds: 0, targetSeconds: 2.0))
         XCTAssertEqual(p.estimatedTargetSeconds(rows: 1)!, 1.3, accuracy: 1e-12)
         // A multi-row sample far above the estimate (the machine busy for a moment) counts as 1.5× it.
         p.record(RoundObservation(requested: 4, drafted: 4, accepted: 0, draftSeconds: 0, targetSeconds: 10))
-        XCTAssertEqual(p.estimatedTargetSeconds(rows: 5)!, 1.8 + 0.3 * (1.5 * 1.8 - 1.8), accuracy: 1e-12)
+        XCTAssertEqual(p.estimatedTargetSeconds(rows: 5)!, 1.6 + 0.3 * (1.5 * 1.6 - 1.6), accuracy: 1e-12)
         // The first sample at an unmeasured m is clipped against the interpolated estimate.
         p.record(RoundObservation(requested: 2, drafted: 2, accepted: 0, draftSeconds: 0, targetSeconds: 9))
         let t1 = p.estimatedTargetSeconds(rows: 1)!, t5 = p.estimatedTargetSeconds(rows: 5)!
         XCTAssertEqual(p.estimatedTargetSeconds(rows: 3)!, 1.5 * (t1 + (t5 - t1) / 2), accuracy: 1e-12)
     }
 
-    /// A policy that has timed T(1) = 45 ms and a 20 ms draft forward, sure its drafts are accepted.
+    /// A policy that has timed T(1) = 45 ms and a 10 ms draft forward, sure its drafts are accepted.
     private func calibratedPolicy() -> AdaptiveDraftLength {
         let p = AdaptiveDraftLength(minimum: 1, maximum: 4)
         XCTAssertTrue(p.wantsDraftCost)
-        p.calibrate(draftSecondsPerForward: 0.020)
+        p.calibrate(draftSecondsPerForward: 0.010)
         XCTAssertFalse(p.wantsDraftCost)
         p.acceptancePrior = 0.95
         // Calibrated: no bootstrap draft; the first round decodes plainly to time T(1).
@@ -129,7 +156,7 @@ final class DraftLengthPolicyTests: XCTestCase {
 
     func testCatchUpIsPaidOnlyOnceDraftingHasEarnedItBack() throws {
         let p = calibratedPolicy()
-        let u = p.priorCatchUpCost * 0.020
+        let u = p.priorCatchUpCost * 0.010
         XCTAssertEqual(p.catchUpSeconds(tokens: 100), 100 * u, accuracy: 1e-12)
         // Nothing to catch up: drafting pays from the start.
         XCTAssertGreaterThan(p.nextDraftLength(RoundContext(maximum: 4, remaining: 200, generated: 1, catchUpTokens: 0)), 0)
@@ -157,16 +184,16 @@ final class DraftLengthPolicyTests: XCTestCase {
     func testCatchUpRoundsPriceCaughtUpTokensNotDraftForwards() {
         let p = calibratedPolicy()
         // A round that caught up on 50 tokens, then ran 3 forwards for 3 of 4 draft tokens (p-min stop).
-        p.record(RoundObservation(requested: 4, drafted: 3, accepted: 3, draftSeconds: 0.5 + 4 * 0.020,
+        p.record(RoundObservation(requested: 4, drafted: 3, accepted: 3, draftSeconds: 0.5 + 4 * 0.010,
                                   targetSeconds: 0.06, catchUpTokens: 50))
         XCTAssertEqual(p.catchUpSecondsPerToken!, 0.5 / 50, accuracy: 1e-12)
-        XCTAssertEqual(p.draftSecondsPerForward!, 0.020, accuracy: 1e-12, "a catch-up round does not time d")
+        XCTAssertEqual(p.draftSecondsPerForward!, 0.010, accuracy: 1e-12, "a catch-up round does not time d")
         XCTAssertEqual(p.catchUpSeconds(tokens: 10), 0.1, accuracy: 1e-12)
     }
 
     func testProbesWaitUntilTheirCatchUpFitsTheBudget() {
         // A draft model never accepted: plain decoding, and probes that each catch up on the tokens
-        // decoded since the last one at 20 ms a token (45 % of T(1), far above the 15 % budget).
+        // decoded since the last one at 20 ms a token (45 % of T(1), far above the 5 % budget).
         let p = AdaptiveDraftLength(minimum: 1, maximum: 4)
         p.maxCostlyProbes = .max
         p.calibrate(draftSecondsPerForward: 0.020)

@@ -58,6 +58,19 @@ final class PromptLookupDrafterTests: XCTestCase {
         }
     }
 
+    func testDraftClassGrowsWithTheAgreementBeforeTheMatch() {
+        let d = PromptLookupDrafter()
+        XCTAssertEqual(d.draftClass(context: [1, 2, 3]), 0, "no earlier occurrence")
+        XCTAssertEqual(d.draftClass(context: [5, 6, 7, 9, 7]), 1, "one token agrees")
+        // A reply copying a 30-token stretch of the prompt: the longer the copy so far, the higher the class.
+        let stretch = (100..<130).map(Int32.init)
+        for (copied, expected) in [(5, 2), (10, 3), (15, 3), (16, 4), (25, 4)] {
+            let context = stretch + [1, 2] + stretch.prefix(copied)
+            XCTAssertEqual(d.draftClass(context: context), expected, "\(copied) tokens copied")
+            XCTAssertEqual(d.draft(context: context, maxTokens: 3).tokens, Array(stretch[copied..<(copied + 3)]))
+        }
+    }
+
     func testFastOn4kContext() {
         var rng = SeededRandom(seed: 3)
         let s: [Int32] = (0..<4096).map { _ in Int32(rng.next() % 2000) }

@@ -24,7 +24,8 @@ public protocol DecodeStep: AnyObject {
     func advance(sequence: [Int32], cache: KVCache, sampler: Sampler, limit: Int) throws -> [Int32]
 
     /// Called by the generator with each generation's prompt, inside the prefill (its time counts as
-    /// prefill): forget per-generation state and prepare (a draft model prefills the prompt here).
+    /// prefill): forget per-generation state and prepare (a draft model prefills the prompt here, unless
+    /// it defers that to its first draft).
     /// - Parameters:
     ///   - prompt: the generation's prompt tokens.
     ///   - reusedPrefix: how many leading prompt tokens the target keeps from its cache (a chat's

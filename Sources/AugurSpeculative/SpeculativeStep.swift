@@ -30,7 +30,8 @@ import Dispatch
 ///
 /// A new generation starts with `beginGeneration(prompt:reusedPrefix:)` (the `Generator` calls it
 /// during prefill), or is detected when a `sequence` does not extend the previous round's committed
-/// sequence; either way `drafter.begin(prompt:reusedPrefix:)` runs then. `metrics` holds the
+/// sequence; either way `drafter.begin(prompt:reusedPrefix:)` runs then, and, while the policy
+/// `wantsDraftCost`, one drafting forward is timed for it (`Drafter.measureForwardSeconds`). `metrics` holds the
 /// current generation's rounds; the `Generator` adds the prefill and reports them in
 /// `GenerationStats.speculation`. Not thread-safe.
 public final class SpeculativeStep: DecodeStep {

@@ -7,6 +7,14 @@ import XCTest
 final class SpeculationSettingsTests: XCTestCase {
     private let greedy = SamplingParameters()
 
+    /// Greedy generation of `maxTokens` tokens on `model` (128-position cache) with `step` (nil: plain decoding).
+    private func greedyRun(_ prompt: [Int32], maxTokens: Int, model: PrefixFakeModel = PrefixFakeModel(),
+                           step: (any DecodeStep)? = nil) throws -> GenerationResult {
+        try Generator(model: model, codec: IdCodec(), step: step)
+            .generate(prompt: prompt, cache: model.makeCache(capacity: 128),
+                      parameters: GenerationParameters(maxTokens: maxTokens, sampling: greedy))
+    }
+
     func testNoneAndZeroDraftLengthArePlainDecoding() throws {
         let target = PrefixFakeModel()
         XCTAssertNil(try SpeculationSettings().makeStep(target: target, draft: .none, sampling: greedy, contextSize: 64))
@@ -52,10 +60,7 @@ final class SpeculationSettingsTests: XCTestCase {
     /// greedy decoding's; the fixed policy prefills at begin.
     func testAdaptiveDraftModelStepDefersThePromptAndKeepsTheOutput() throws {
         let prompt: [Int32] = [3, 1, 4, 1, 5, 9, 2, 6]
-        let params = GenerationParameters(maxTokens: 40, sampling: greedy)
-        let plainModel = PrefixFakeModel()
-        let plain = try Generator(model: plainModel, codec: IdCodec())
-            .generate(prompt: prompt, cache: plainModel.makeCache(capacity: 128), parameters: params)
+        let plain = try greedyRun(prompt, maxTokens: 40)
         var s = SpeculationSettings()
         s.draftMax = 4
         let target = PrefixFakeModel(), draft = PrefixFakeModel()
@@ -66,9 +71,7 @@ final class SpeculationSettingsTests: XCTestCase {
         try step.beginGeneration(prompt: prompt, reusedPrefix: 0)
         XCTAssertEqual(drafter.cache.count, 0, "no draft prefill at begin")
         XCTAssertNotNil((step.policy as? AdaptiveDraftLength)?.draftSecondsPerForward, "d measured at the first begin")
-        let spec = try Generator(model: target, codec: IdCodec(), step: step)
-            .generate(prompt: prompt, cache: target.makeCache(capacity: 128), parameters: params)
-        XCTAssertEqual(spec.tokens, plain.tokens)
+        XCTAssertEqual(try greedyRun(prompt, maxTokens: 40, model: target, step: step).tokens, plain.tokens)
         s.policy = .fixed
         let fixed = try XCTUnwrap(s.makeStep(target: target, draft: .model(draft), sampling: greedy, contextSize: 128))
         XCTAssertFalse(try XCTUnwrap(fixed.drafter as? DraftModelDrafter).defersPrefill)
@@ -79,10 +82,7 @@ final class SpeculationSettingsTests: XCTestCase {
     /// this guards against).
     func testDraftContextSmallerThanTargetsStopsDraftingNearTheLimit() throws {
         let prompt: [Int32] = [3, 1, 4, 1, 5, 9, 2, 6]
-        let params = GenerationParameters(maxTokens: 60, sampling: greedy)
-        let plainModel = PrefixFakeModel()
-        let plain = try Generator(model: plainModel, codec: IdCodec())
-            .generate(prompt: prompt, cache: plainModel.makeCache(capacity: 128), parameters: params)
+        let plain = try greedyRun(prompt, maxTokens: 60)
 
         var s = SpeculationSettings()
         s.policy = .fixed
@@ -91,8 +91,7 @@ final class SpeculationSettingsTests: XCTestCase {
         s.draftPMin = 0  // the fake's top probabilities are low
         let target = PrefixFakeModel(), draft = PrefixFakeModel()
         let step = try XCTUnwrap(s.makeStep(target: target, draft: .model(draft), sampling: greedy, contextSize: 128))
-        let spec = try Generator(model: target, codec: IdCodec(), step: step)
-            .generate(prompt: prompt, cache: target.makeCache(capacity: 128), parameters: params)
+        let spec = try greedyRun(prompt, maxTokens: 60, model: target, step: step)
         XCTAssertEqual(spec.tokens, plain.tokens)
         XCTAssertEqual(spec.stats.finishReason, .length)
         let m = try XCTUnwrap(spec.stats.speculation)

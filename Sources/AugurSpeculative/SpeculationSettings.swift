@@ -102,6 +102,7 @@ public struct SpeculationSettings: Sendable, Equatable {
                          contextSize: Int) throws -> SpeculativeStep? {
         try validate()
         let verifier = try makeVerifier(for: sampling, method: verifier)
+        let lengthPolicy = makePolicy()
         let drafter: any Drafter
         switch source {
         case .none: return nil
@@ -110,15 +111,14 @@ public struct SpeculationSettings: Sendable, Equatable {
         case .model(let model):
             let sampler = sampling.isGreedy ? nil : try Self.draftSampler(for: sampling)
             let modelDrafter = DraftModelDrafter(model: model, capacity: draftContext ?? contextSize, sampler: sampler, pMin: draftPMin)
-            // The adaptive policy may never draft: leave the prompt to the first draft.
-            modelDrafter.defersPrefill = policy == .adaptive
+            if let adaptive = lengthPolicy as? AdaptiveDraftLength {
+                // It may never draft: leave the prompt to the first draft, and start from the draft-model prior.
+                modelDrafter.defersPrefill = true
+                adaptive.acceptancePrior = AdaptiveDraftLength.draftModelAcceptancePrior
+            }
             drafter = modelDrafter
         }
         guard draftMax > 0 else { return nil }
-        let lengthPolicy = makePolicy()
-        if case .model = source, let adaptive = lengthPolicy as? AdaptiveDraftLength {
-            adaptive.acceptancePrior = AdaptiveDraftLength.draftModelAcceptancePrior
-        }
         return SpeculativeStep(model: target, drafter: drafter, verifier: verifier, policy: lengthPolicy)
     }
 

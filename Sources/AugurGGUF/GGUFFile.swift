@@ -107,6 +107,20 @@ public final class GGUFFile: @unchecked Sendable {
     /// The bytes of the whole mapped file.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: fileSize) }
 
+    /// Drops the whole pages of `range` (inside this file's mapping) from the process's resident
+    /// memory (`madvise(MADV_DONTNEED)`): for tensors copied elsewhere at load and no longer read
+    /// here. The mapping stays valid (a later read faults the page in from the file again).
+    /// Ranges outside the mapping are ignored.
+    public func releasePages(_ range: UnsafeRawBufferPointer) {
+        guard let base, let start = range.baseAddress, start >= UnsafeRawPointer(base),
+              start + range.count <= UnsafeRawPointer(base) + fileSize else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = (Int(bitPattern: start) + page - 1) / page * page
+        let hi = (Int(bitPattern: start) + range.count) / page * page
+        guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return }
+        _ = madvise(p, hi - lo, MADV_DONTNEED)
+    }
+
     // MARK: - Typed metadata access
 
     public func string(_ key: String) -> String? { metadata[key]?.stringValue }

@@ -34,8 +34,12 @@ public final class QuantizedActivations {
     public private(set) var rows = 0
     public private(set) var cols = 0
     public private(set) var layout = Layout.q8x32
-    private var capQs = 0, capD = 0, capS = 0, capB = 0
+    private var capQs = 0, capD = 0, capS = 0, capB = 0, capG = 0
+    /// Whether ``gqs`` holds the current quantization rearranged for grouped Q4_K weights.
+    private(set) var hasGrouped = false
     private(set) var qs: UnsafeMutablePointer<Int8>
+    /// ``qs`` rearranged per 256-block for ``WeightLayout/q4KGrouped`` weights (``groupForQ4K()``).
+    private(set) var gqs: UnsafeMutablePointer<Int8>
     private(set) var d: UnsafeMutablePointer<Float>
     private(set) var sums: UnsafeMutablePointer<Int32>
     private(set) var bsums: UnsafeMutablePointer<Int16>
@@ -45,6 +49,7 @@ public final class QuantizedActivations {
         d = .allocate(capacity: 1)
         sums = .allocate(capacity: 1)
         bsums = .allocate(capacity: 1)
+        gqs = .allocate(capacity: 1)
     }
 
     deinit {
@@ -52,6 +57,7 @@ public final class QuantizedActivations {
         d.deallocate()
         sums.deallocate()
         bsums.deallocate()
+        gqs.deallocate()
     }
 
     /// Elements between consecutive rows of `qs`.
@@ -66,6 +72,7 @@ public final class QuantizedActivations {
         rows = m
         cols = k
         self.layout = layout
+        hasGrouped = false
         // 256 spare bytes: the 32-block kernels read whole groups of 8 blocks (zero weights in
         // the padded part), so the last row's tail group may read past the row's end.
         qs = grown(qs, &capQs, m * qsStride + 256)
@@ -84,6 +91,16 @@ public final class QuantizedActivations {
         return n
     }
 
+    /// Fills ``gqs`` from ``qs`` (AVX2; once per product that has grouped Q4_K weights). Needs the
+    /// ``QuantizedActivations/Layout/q8x256`` layout.
+    func groupForQ4K() {
+        precondition(layout == .q8x256, "grouped Q4_K products need 256-element activation blocks")
+        guard !hasGrouped else { return }
+        gqs = grown(gqs, &capG, rows * qsStride)
+        for m in 0..<rows { augur_group_q8_256(qs + m * qsStride, gqs + m * qsStride, Int32(cols)) }
+        hasGrouped = true
+    }
+
     /// Row `m` of the current quantization.
     public func row(_ m: Int) -> Row {
         Row(qs: qs + m * qsStride, d: d + m * dStride, sums: sums + m * dStride, bsums: bsums + m * bsumStride)
@@ -91,7 +108,7 @@ public final class QuantizedActivations {
 
     /// The C view of the current quantization.
     var cView: augur_act {
-        augur_act(qs: qs, d: d, sums: sums, bsums: bsums,
+        augur_act(qs: qs, d: d, sums: sums, bsums: bsums, gqs: hasGrouped ? UnsafePointer(gqs) : nil,
                   qsStride: Int32(qsStride), dStride: Int32(dStride), bsumStride: Int32(bsumStride))
     }
 }

@@ -92,7 +92,8 @@ public enum Matmul {
         precondition(m >= 1 && m <= maxRows, "Matmul: rowCount \(m) outside 1...\(maxRows)")
         let n = w.rows, k = w.cols
         let threads = ctx.threadCount
-        if ctx.backend == .reference {
+        // Grouped Q4_K has no Swift SIMD kernel: that backend runs the scalar twin for it.
+        if ctx.backend == .reference || (ctx.backend == .swift && w.layout != .stored) {
             MatmulReference.multiply(w, x, rowCount: m, into: y, activations: ctx.activations)
             return
         }
@@ -118,7 +119,8 @@ public enum Matmul {
             }
             return
         }
-        let kernel = cKernel(w.type)
+        if w.layout == .q4KGrouped { act.groupForQ4K() }
+        let kernel = cKernel(w)
         withUnsafePointer(to: act.cView) { ap in
             ParallelRows.run(rows: n, threads: threads) { r0, r1, _ in
                 kernel(w.data, w.rowBytes, Int32(r0), Int32(r1), Int32(k), ap, Int32(m), y, Int32(n))
@@ -147,10 +149,11 @@ public enum Matmul {
         }
         let act = ctx.activations
         ActivationQuant.quantize(x, rowCount: m, cols: k, layout: layout, into: act, backend: .c)
+        if ws.contains(where: { $0.layout == .q4KGrouped }) { act.groupForQ4K() }
         withUnsafePointer(to: act.cView) { ap in
             ParallelRows.run(segmentCount: ws.count, rows: { ws[$0].rows }, threads: ctx.threadCount) { i, r0, r1 in
                 let w = ws[i]
-                cKernel(w.type)(w.data, w.rowBytes, Int32(r0), Int32(r1), Int32(k), ap, Int32(m), ys[i], Int32(w.rows))
+                cKernel(w)(w.data, w.rowBytes, Int32(r0), Int32(r1), Int32(k), ap, Int32(m), ys[i], Int32(w.rows))
             }
         }
     }
@@ -158,10 +161,11 @@ public enum Matmul {
     typealias CKernel = @convention(c) (UnsafeRawPointer?, Int, Int32, Int32, Int32, UnsafePointer<augur_act>?, Int32,
                                         UnsafeMutablePointer<Float>?, Int32) -> Void
 
-    /// The AVX2 kernel of a quantized weight type.
+    /// The AVX2 kernel of a quantized weight matrix (by type and layout).
     @inline(__always)
-    static func cKernel(_ type: GGMLType) -> CKernel {
-        switch type {
+    static func cKernel(_ w: WeightMatrix) -> CKernel {
+        if w.layout == .q4KGrouped { return augur_mm_q4_K_grouped }
+        switch w.type {
         case .q4_0: return augur_mm_q4_0
         case .q4_1: return augur_mm_q4_1
         case .q5_0: return augur_mm_q5_0

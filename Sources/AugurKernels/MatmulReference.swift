@@ -15,6 +15,9 @@ import AugurGGUF
 ///   term Imin_l of sub-block l: `lane = fma(d_w·d_a, Float(I_l), lane)`, then
 ///   `lane = fma(-(dmin_w·d_a), Float(Imin_l), lane)` (Q6_K folds −32·Σsc·y into I_l); the
 ///   same 8-lane reduction at the end.
+/// - Grouped Q4_K (``WeightLayout/q4KGrouped``): lane l holds sub-block l alone: I_l = s_l·Σ q·y and
+///   Imin_l = m_l·Σ y over its 32 elements; `u = -dmin_w · Float(Imin_l)`, `u = fma(d_w, Float(I_l), u)`,
+///   `lane = fma(d_a, u, lane)`; the same reduction.
 /// - Float weights: element k goes to lane k mod 32 by fma; lanes l, l+8, l+16, l+24 are summed as
 ///   `(a+b)+(c+d)`, then the 8-lane reduction above.
 public enum MatmulReference {
@@ -80,7 +83,11 @@ public enum MatmulReference {
         }
         ActivationQuant.quantize(x, rowCount: m, cols: k, layout: layout, into: activations, backend: .reference)
         for r in 0..<n {
-            for i in 0..<m { y[i * n + r] = dot(w.type, w.row(r), activations.row(i), count: k) }
+            for i in 0..<m {
+                y[i * n + r] = w.layout == .q4KGrouped
+                    ? dotReference_q4KGrouped_q8K(w.row(r), activations.row(i), count: k)
+                    : dot(w.type, w.row(r), activations.row(i), count: k)
+            }
         }
     }
 }

@@ -47,6 +47,31 @@ extension MatmulReference {
         }
     }
 
+    /// Q4_K in the grouped layout (``WeightLayout/q4KGrouped``): element i of sub-block j is in
+    /// byte 16 + 32·(i/8) + 4j + i%4, low nibble for i%8 < 4; lanes as in the canonical order
+    /// (``MatmulReference``): lane j = sub-block j.
+    public static func dotReference_q4KGrouped_q8K(_ w: UnsafeRawPointer, _ a: QuantizedActivations.Row, count k: Int) -> Float {
+        var acc = SIMD8<Float>()
+        for sb in 0..<(k / 256) {
+            let p = w + 144 * sb, y = a.qs + 256 * sb
+            let dw = half(p), dminNeg = -half(p, 2), da = a.d[sb]
+            for j in 0..<8 {
+                let (sc, mn) = scaleMinK4(j, p + 4)
+                var sqy: Int32 = 0, sy: Int32 = 0
+                for i in 0..<32 {
+                    let byte = p.load(fromByteOffset: 16 + 32 * (i / 8) + 4 * j + i % 4, as: UInt8.self)
+                    let q = Int32(i % 8 < 4 ? byte & 0xF : byte >> 4)
+                    sqy += q * Int32(y[32 * j + i])
+                    sy += Int32(y[32 * j + i])
+                }
+                var u = dminNeg * Float(mn * sy)
+                u = u.addingProduct(dw, Float(sc * sqy))
+                acc[j] = acc[j].addingProduct(da, u)
+            }
+        }
+        return reduce8(acc)
+    }
+
     /// Q5_K = {f16 d, dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}: as Q4_K plus a 5th bit, bit
     /// e/32 of qh[e mod 32].
     public static func dotReference_q5K_q8K(_ w: UnsafeRawPointer, _ a: QuantizedActivations.Row, count k: Int) -> Float {

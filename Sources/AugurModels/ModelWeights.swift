@@ -106,6 +106,27 @@ struct ModelWeights {
                 owners)
     }
 
+    /// These weights with every Q4_K matrix rearranged into the grouped layout (``GroupedQ4KMatrix``),
+    /// except one that shares bytes with the token embedding (a tied output layer: the embedding is
+    /// read by row lookup in the stored layout). Returns the owners of the rearranged matrices, which
+    /// must outlive the weights, and the stored bytes no longer read.
+    func groupedQ4K(threads: Int) -> (weights: ModelWeights, owners: [GroupedQ4KMatrix], unused: [UnsafeRawBufferPointer]) {
+        var owners: [GroupedQ4KMatrix] = []
+        var unused: [UnsafeRawBufferPointer] = []
+        let embedding = tokenEmbedding.data ..< tokenEmbedding.data + tokenEmbedding.rowBytes * tokenEmbedding.rows
+        func convert(_ w: WeightMatrix) -> WeightMatrix {
+            let bytes = w.data ..< w.data + w.rowBytes * w.rows
+            guard !bytes.overlaps(embedding), let g = GroupedQ4KMatrix(w, threads: threads) else { return w }
+            owners.append(g)
+            unused.append(UnsafeRawBufferPointer(start: w.data, count: w.rowBytes * w.rows))
+            return g.matrix
+        }
+        let weights = ModelWeights(tokenEmbedding: tokenEmbedding, layers: layers.map { $0.mapMatrices(convert) },
+                                   outputNorm: outputNorm, output: convert(output),
+                                   outputTail: outputTail.map { OutputTail(start: $0.start, matrix: convert($0.matrix)) })
+        return (weights, owners, unused)
+    }
+
     /// These weights with an output layer that scores only token ids below `limit`, plus the
     /// control / user-defined tokens above it (`tokenTypes` 3 / 4, `tokenizer.ggml.token_type`):
     /// the rows from the first such token to the end of the vocabulary are kept as one block.
@@ -115,13 +136,12 @@ struct ModelWeights {
         let vocab = output.rows
         guard limit < vocab, outputTail == nil else { return self }
         let n = max(1, limit)
-        let head = WeightMatrix(type: output.type, rows: n, cols: output.cols, data: output.data)
+        let head = output.rows(0, count: n)
         var tail: OutputTail?
         if let types = tokenTypes {
             let end = min(types.count, vocab)
             if n < end, let first = (n..<end).first(where: { types[$0] == 3 || types[$0] == 4 }) {
-                tail = OutputTail(start: first, matrix: WeightMatrix(type: output.type, rows: end - first, cols: output.cols,
-                                                                     data: output.row(first)))
+                tail = OutputTail(start: first, matrix: output.rows(first, count: end - first))
             }
         }
         return ModelWeights(tokenEmbedding: tokenEmbedding, layers: layers, outputNorm: outputNorm, output: head, outputTail: tail)
@@ -149,8 +169,9 @@ struct ModelWeights {
     }
 }
 
-/// How a model's weights are prepared at load time. The default changes nothing: every matrix is
-/// used in place, in its stored type, from the mapped file.
+/// How a model's weights are prepared at load time. The default changes no value: every matrix keeps
+/// its stored type; with the AVX2 backend (``Matmul/defaultBackend`` `.c`) Q4_K matrices are
+/// rearranged into the grouped layout (``groupQ4K``), the rest is used in place from the mapped file.
 ///
 /// With ``requantize`` set, matrices whose stored type costs more bytes per weight than that type
 /// are converted into it once at load (dequantize, then ggml's reference round-to-nearest
@@ -169,6 +190,12 @@ public struct ModelLoadOptions: Sendable, Equatable {
     public var requantizeLayers: Bool
     /// Convert the output layer (vocabulary × embedding, often the largest single matrix).
     public var requantizeOutput: Bool
+    /// Rearrange Q4_K matrices into ``WeightLayout/q4KGrouped`` at load (``GroupedQ4KMatrix``: the
+    /// same values, moved so that the AVX2 kernels need a quarter of the scale multiplies; ~0.3 s and
+    /// the matrices' size in memory for the 1.5B, whose stored pages are then released). Applies only
+    /// while ``Matmul/defaultBackend`` is `.c` and the environment has no `AUGUR_Q4K_STORED` (a
+    /// benchmark aid to compare both layouts in one build). Default true.
+    public var groupQ4K: Bool
     /// Threads converting at load.
     public var threadCount: Int
     /// Score only token ids below this (plus the special tokens after them); every other logit is
@@ -180,15 +207,16 @@ public struct ModelLoadOptions: Sendable, Equatable {
     public var vocabularyLimit: Int?
 
     public init(requantize: GGMLType? = nil, layers: Bool = true, output: Bool = true, vocabularyLimit: Int? = nil,
-                threadCount: Int = Matmul.defaultThreadCount) {
+                groupQ4K: Bool = true, threadCount: Int = Matmul.defaultThreadCount) {
         self.requantize = requantize
+        self.groupQ4K = groupQ4K
         self.vocabularyLimit = vocabularyLimit
         requantizeLayers = layers
         requantizeOutput = output
         self.threadCount = max(1, threadCount)
     }
 
-    /// Weights as stored.
+    /// Weights as stored (Q4_K grouped, see ``groupQ4K``).
     public static let none = ModelLoadOptions()
 
     /// Parses a command-line spelling: comma-separated parts, each `none`, `<type>` (every

@@ -1,5 +1,6 @@
 import AugurGGUF
 import AugurKernels
+import Foundation
 
 /// A decoder-only transformer (pre-norm llama block: RMSNorm → GQA attention with RoPE → residual
 /// → RMSNorm → SwiGLU FFN → residual) running on weights mapped from a GGUF file.
@@ -35,6 +36,8 @@ public final class TransformerModel: TreeLanguageModel {
     public let loadOptions: ModelLoadOptions
     /// Matrices converted at load (``ModelLoadOptions/requantize``), kept alive with the model.
     let requantizedMatrices: [RequantizedMatrix]
+    /// Q4_K matrices rearranged at load (``ModelLoadOptions/groupQ4K``), kept alive with the model.
+    let groupedMatrices: [GroupedQ4KMatrix]
 
     /// Builds the model of `file` for its `general.architecture`, with weights as stored.
     /// - Throws: `ModelError.unsupportedArchitecture`, `.badConfig`, `GGUFError` for missing or
@@ -58,7 +61,15 @@ public final class TransformerModel: TreeLanguageModel {
         if let limit = options.vocabularyLimit {
             prepared = stored.truncatedVocabulary(limit: limit, tokenTypes: try file.intArray("tokenizer.ggml.token_type"))
         }
-        (weights, requantizedMatrices) = prepared.requantized(options)
+        let requantized: ModelWeights
+        (requantized, requantizedMatrices) = prepared.requantized(options)
+        if options.groupQ4K && Matmul.defaultBackend == .c && getenv("AUGUR_Q4K_STORED") == nil {
+            let grouped = requantized.groupedQ4K(threads: options.threadCount)
+            (weights, groupedMatrices) = (grouped.weights, grouped.owners)
+            for bytes in grouped.unused { file.releasePages(bytes) }
+        } else {
+            (weights, groupedMatrices) = (requantized, [])
+        }
         loadOptions = options
         self.config = config
         self.file = file
@@ -72,6 +83,10 @@ public final class TransformerModel: TreeLanguageModel {
 
     /// Bytes of weights converted at load and held in memory (0 without requantization).
     public var requantizedByteCount: Int { requantizedMatrices.reduce(0) { $0 + $1.byteCount } }
+
+    /// Bytes of Q4_K weights rearranged at load into the grouped layout and held in memory
+    /// (``ModelLoadOptions/groupQ4K``; 0 when off or the model has no Q4_K matrix).
+    public var groupedByteCount: Int { groupedMatrices.reduce(0) { $0 + $1.byteCount } }
 
     /// Bytes one decode step reads from weight matrices: every block matrix and the output layer
     /// (the embedding contributes one row per token and is left out).

@@ -36,6 +36,15 @@ final class MatmulRealWeightsTests: XCTestCase {
                     MatmulCheck.assertBitIdentical(y, Array(ref[0..<(m * w.rows)]), "\(name) \(w.type) \(backend) M=\(m)")
                 }
             }
+            // Q4_K rows also in the grouped layout the models use (scalar twin, fp32 bound, C at every M).
+            if let g = GroupedQ4KMatrix(w) {
+                let gref = MatmulCheck.run(g.matrix, x, rows: 8, backend: .reference)
+                MatmulCheck.assertCloseToFloat(w, x, rows: 8, gref, "\(model):\(name) grouped reference vs fp32")
+                for m in [1, 3, 8] {
+                    let y = MatmulCheck.run(g.matrix, Array(x[0..<(m * w.cols)]), rows: m, backend: .c)
+                    MatmulCheck.assertBitIdentical(y, Array(gref[0..<(m * w.rows)]), "\(name) grouped C M=\(m)")
+                }
+            }
             tested += 1
         }
         if tested == 0 { throw XCTSkip("no cached model") }

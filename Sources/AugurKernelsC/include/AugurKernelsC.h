@@ -15,6 +15,8 @@ typedef struct {
     const float *d;         ///< one scale per block (32 or 256 values), [M][dStride]
     const int32_t *sums;    ///< 32-blocks only: sum of each block's qs, [M][dStride]
     const int16_t *bsums;   ///< 256-blocks only: sum of each 16 consecutive qs, [M][bsumStride]
+    const int8_t *gqs;      ///< 256-blocks, for grouped Q4_K weights only: qs rearranged by
+                            ///< augur_group_q8_256, [M][qsStride]; NULL otherwise
     int qsStride;
     int dStride;            ///< >= number of blocks rounded up to a multiple of 8; padding is 0
     int bsumStride;
@@ -61,6 +63,20 @@ int augur_mp_q4_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int 
                   const augur_act *a, int M, float *y, int ldy);
 int augur_mp_q6_K(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
                   const augur_act *a, int M, float *y, int ldy);
+
+/// Grouped Q4_K (matmul_q4k_grouped.c): the quants of each super-block rearranged so that the
+/// int32 lane l of every product holds sub-block l alone. In the 128 quant bytes, byte 32t + 4l + r
+/// holds element 8t + r of sub-block l in its low nibble and element 8t + 4 + r in its high
+/// nibble (t < 4, l < 8, r < 4); the 16 header bytes (d, dmin, scales) are unchanged.
+/// Rearranges `blocks` stored Q4_K super-blocks from `src` into `dst` (144 bytes each).
+void augur_repack_q4_K_grouped(const void *src, void *dst, size_t blocks);
+/// Rearranges one row of K (K % 256 == 0) Q8 (256) activation quants the same way: byte
+/// 32i + 4l + r of a block = element 32l + 4i + r.
+void augur_group_q8_256(const int8_t *src, int8_t *dst, int K);
+/// Grouped Q4_K weights × Q8 (256) activations (needs a->gqs), any M; same contract as
+/// augur_mm_q4_K, canonical order of MatmulReference.dotReference_q4KGrouped_q8K.
+void augur_mm_q4_K_grouped(const void *w, size_t rowBytes, int rowBegin, int rowEnd, int K,
+                           const augur_act *a, int M, float *y, int ldy);
 
 /// Float-weight products: x is M × K fp32 (row stride ldx), `scratch` holds K floats (used to
 /// widen one F16/BF16 row once for all M rows). `type`: 0 = F32, 1 = F16, 30 = BF16 (ggml ids).

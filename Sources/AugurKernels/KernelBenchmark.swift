@@ -54,9 +54,12 @@ public enum KernelBenchmark {
     public struct Case {
         public var name: String
         public var matrix: WeightMatrix
-        public init(name: String, matrix: WeightMatrix) {
+        /// Keeps converted weights (a ``GroupedQ4KMatrix``) alive while the case is used.
+        public var owner: AnyObject?
+        public init(name: String, matrix: WeightMatrix, owner: AnyObject? = nil) {
             self.name = name
             self.matrix = matrix
+            self.owner = owner
         }
     }
 
@@ -71,7 +74,8 @@ public enum KernelBenchmark {
     ]
 
     /// Opens the standard tensors found in `directory` (`<model>.gguf`); missing models are
-    /// skipped. The returned files must stay alive while the cases are used.
+    /// skipped; a Q4_K tensor is measured twice, as stored and in the grouped layout. The returned files
+    /// must stay alive while the cases are used.
     /// - Throws: `GGUFError` when a present file is malformed or lacks a tensor.
     public static func standardCases(directory: String) throws -> (cases: [Case], files: [GGUFFile]) {
         var files: [String: GGUFFile] = [:]
@@ -84,6 +88,8 @@ public enum KernelBenchmark {
             }
             let w = try WeightMatrix(files[model]!, tensor)
             cases.append(Case(name: model + ":" + tensor, matrix: w))
+            // Q4_K also in the grouped layout the models use (see WeightLayout).
+            if let g = GroupedQ4KMatrix(w) { cases.append(Case(name: model + ":" + tensor + " (grouped)", matrix: g.matrix, owner: g)) }
         }
         return (cases, Array(files.values))
     }

@@ -7,7 +7,7 @@ import Foundation
 public enum MatmulBackend: String, Sendable, CaseIterable, Codable {
     /// AVX2 intrinsics in the AugurKernelsC target (`_mm256_maddubs_epi16` / `_mm256_madd_epi16`).
     case c
-    /// Pure Swift with SIMD types.
+    /// Pure Swift with SIMD types (grouped Q4_K, ``WeightLayout/q4KGrouped``, runs the scalar twin).
     case swift
     /// The plain scalar twins (slow; for tests).
     case reference
@@ -47,7 +47,8 @@ public final class MatmulContext {
 
 /// Quantized matrix products `y = x · Wᵀ` for small M (decode and speculative verification).
 ///
-/// Weights stay in their stored GGML format and are never widened to fp32 in memory: each
+/// Weights stay in their GGML format (Q4_K possibly in the grouped layout, ``WeightLayout``) and are
+/// never widened to fp32 in memory: each
 /// activation row is quantized once per call to 8-bit blocks (``QuantizedActivations``), and each
 /// weight block is unpacked once and applied to all M activation rows with integer dot products
 /// (llama.cpp's `ggml_vec_dot_<w>_q8_<0|K>` scheme, with the M loop innermost). F32/F16/BF16

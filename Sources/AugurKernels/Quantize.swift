@@ -127,12 +127,13 @@ public final class RequantizedMatrix: @unchecked Sendable {
 
     /// Converts `source` to `type`.
     /// - Parameters:
-    ///   - source: any supported type; `source.cols` must be a multiple of `type.blockSize`.
+    ///   - source: any supported type in the stored layout; `source.cols` must be a multiple of `type.blockSize`.
     ///   - type: one of ``Quantize/producibleTypes``.
     ///   - threads: workers converting row chunks in parallel.
-    /// - Returns: nil when `type` cannot be produced or the row length does not fit its blocks.
+    /// - Returns: nil when `type` cannot be produced, the row length does not fit its blocks, or
+    ///   `source` is not in the stored layout (``Dequantize`` reads that layout only).
     public init?(_ source: WeightMatrix, to type: GGMLType, threads: Int = Matmul.defaultThreadCount) {
-        guard Quantize.producibleTypes.contains(type), source.cols % type.blockSize == 0 else { return nil }
+        guard Quantize.producibleTypes.contains(type), source.cols % type.blockSize == 0, source.layout == .stored else { return nil }
         let k = source.cols
         let rowBytes = k / type.blockSize * type.typeSize
         storage = .allocate(byteCount: max(1, rowBytes * source.rows), alignment: 64)

@@ -70,6 +70,9 @@ public protocol LanguageModel: AnyObject {
 /// A model that can score a token tree in one forward pass (tree attention: SpecInfer, Miao et al.
 /// 2024, arXiv 2305.09781, §4.2; EAGLE-2, Li et al. 2024, arXiv 2406.16858).
 public protocol TreeLanguageModel: LanguageModel {
+    /// Most nodes one ``forwardTree(_:parents:cache:logitRows:)`` takes (one batch).
+    var maxTreeNodes: Int { get }
+
     /// Runs the nodes of a token tree after what `cache` holds and returns logits for every node.
     ///
     /// Node `i` is `tokens[i]`; `parents[i]` is the index of its parent node (< i), or −1 for a node

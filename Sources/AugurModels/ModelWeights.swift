@@ -109,22 +109,22 @@ struct ModelWeights {
     /// These weights with every Q4_K matrix rearranged into the grouped layout (``GroupedQ4KMatrix``),
     /// except one that shares bytes with the token embedding (a tied output layer: the embedding is
     /// read by row lookup in the stored layout). Returns the owners of the rearranged matrices, which
-    /// must outlive the weights, and the stored bytes no longer read.
-    func groupedQ4K(threads: Int) -> (weights: ModelWeights, owners: [GroupedQ4KMatrix], unused: [UnsafeRawBufferPointer]) {
+    /// must outlive the weights; `unused` gets each converted matrix's stored bytes right after its
+    /// conversion (they are no longer read), so the caller can release them one at a time.
+    func groupedQ4K(threads: Int, unused: (UnsafeRawBufferPointer) -> Void) -> (weights: ModelWeights, owners: [GroupedQ4KMatrix]) {
         var owners: [GroupedQ4KMatrix] = []
-        var unused: [UnsafeRawBufferPointer] = []
         let embedding = tokenEmbedding.data ..< tokenEmbedding.data + tokenEmbedding.rowBytes * tokenEmbedding.rows
         func convert(_ w: WeightMatrix) -> WeightMatrix {
             let bytes = w.data ..< w.data + w.rowBytes * w.rows
             guard !bytes.overlaps(embedding), let g = GroupedQ4KMatrix(w, threads: threads) else { return w }
             owners.append(g)
-            unused.append(UnsafeRawBufferPointer(start: w.data, count: w.rowBytes * w.rows))
+            unused(UnsafeRawBufferPointer(start: w.data, count: w.rowBytes * w.rows))
             return g.matrix
         }
         let weights = ModelWeights(tokenEmbedding: tokenEmbedding, layers: layers.map { $0.mapMatrices(convert) },
                                    outputNorm: outputNorm, output: convert(output),
                                    outputTail: outputTail.map { OutputTail(start: $0.start, matrix: convert($0.matrix)) })
-        return (weights, owners, unused)
+        return (weights, owners)
     }
 
     /// These weights with an output layer that scores only token ids below `limit`, plus the

@@ -64,9 +64,7 @@ public final class TransformerModel: TreeLanguageModel {
         let requantized: ModelWeights
         (requantized, requantizedMatrices) = prepared.requantized(options)
         if options.groupQ4K && Matmul.defaultBackend == .c && getenv("AUGUR_Q4K_STORED") == nil {
-            let grouped = requantized.groupedQ4K(threads: options.threadCount)
-            (weights, groupedMatrices) = (grouped.weights, grouped.owners)
-            for bytes in grouped.unused { file.releasePages(bytes) }
+            (weights, groupedMatrices) = requantized.groupedQ4K(threads: options.threadCount) { file.releasePages($0) }
         } else {
             (weights, groupedMatrices) = (requantized, [])
         }
@@ -154,6 +152,9 @@ public final class TransformerModel: TreeLanguageModel {
         }
         try cache.checkRoom(for: tokens.count)
     }
+
+    /// One chunk: ``maxChunkRows``.
+    public var maxTreeNodes: Int { Self.maxChunkRows }
 
     /// See ``TreeLanguageModel/forwardTree(_:parents:cache:logitRows:)``: one chunk (≤ ``maxChunkRows``
     /// nodes) with per-node positions and an ancestor mask.

@@ -129,20 +129,16 @@ public final class DraftModelTreeDrafter: TreeDrafter {
     /// The `count` most likely tokens of softmax(`logits`) (ids ascending), their probabilities
     /// normalised over the whole vocabulary.
     static func topDistribution(_ logits: ArraySlice<Float>, count: Int, vocabularySize: Int) -> TokenDistribution {
-        var best: [(Int32, Float)] = []
+        var best = TopK<Int32>(capacity: count)
         var m = -Float.infinity
         for (i, l) in zip(logits.indices, logits) where l.isFinite {
             m = max(m, l)
-            if best.count == count && l <= best[count - 1].1 { continue }
-            var at = best.count
-            while at > 0 && best[at - 1].1 < l { at -= 1 }
-            best.insert((Int32(i - logits.startIndex), l), at: at)
-            if best.count > count { best.removeLast() }
+            best.offer(Int32(i - logits.startIndex), key: l)
         }
         var sum: Double = 0
         for l in logits where l.isFinite { sum += exp(Double(l - m)) }
-        let sorted = best.sorted { $0.0 < $1.0 }
-        return TokenDistribution(vocabularySize: vocabularySize, ids: sorted.map(\.0),
-                                 probabilities: sorted.map { Float(exp(Double($0.1 - m)) / sum) })
+        let sorted = best.entries.sorted { $0.element < $1.element }
+        return TokenDistribution(vocabularySize: vocabularySize, ids: sorted.map(\.element),
+                                 probabilities: sorted.map { Float(exp(Double($0.key - m)) / sum) })
     }
 }

@@ -93,16 +93,9 @@ public struct DynamicTreeBuilder: Sendable {
     /// The `count` most likely tokens of `q` with positive probability, most likely first (ties to the
     /// lower id). O(support · count).
     static func mostLikely(_ q: TokenDistribution, count: Int) -> [(token: Int32, probability: Float)] {
-        var best: [(token: Int32, probability: Float)] = []
-        for i in 0..<q.count where q.probabilities[i] > 0 {
-            let entry = (token: q.id(at: i), probability: q.probabilities[i])
-            if best.count == count && entry.probability <= best[best.count - 1].probability { continue }
-            // ids ascend, so an equal probability goes after the ones already kept.
-            var at = best.count
-            while at > 0 && best[at - 1].probability < entry.probability { at -= 1 }
-            best.insert(entry, at: at)
-            if best.count > count { best.removeLast() }
-        }
-        return best
+        // ids ascend, so an equal probability goes after the ones already kept.
+        var best = TopK<Int32>(capacity: count)
+        for i in 0..<q.count where q.probabilities[i] > 0 { best.offer(q.id(at: i), key: q.probabilities[i]) }
+        return best.entries.map { (token: $0.element, probability: $0.key) }
     }
 }

@@ -91,11 +91,8 @@ public final class SpeculativeStep: DecodeStep {
     public func advance(sequence: [Int32], cache: KVCache, sampler: Sampler, limit: Int) throws -> [Int32] {
         guard let last = sequence.last else { throw GenerationError.emptyPrompt }
         let base = sequence.count
-        if let c = committed, c.count <= base, sequence[..<c.count].elementsEqual(c) {
-            // Same generation: the drafter re-syncs from `accept(committed:)` and the context.
-        } else {
-            try beginGeneration(prompt: sequence, reusedPrefix: sequence.count)
-        }
+        // Same generation: the drafter re-syncs from `accept(committed:)` and the context.
+        if !StepSupport.continues(sequence, committed) { try beginGeneration(prompt: sequence, reusedPrefix: sequence.count) }
 
         // 1. Draft.
         let room = cache.capacity - cache.count
@@ -122,25 +119,9 @@ public final class SpeculativeStep: DecodeStep {
         let logits = try model.forward([last] + draft.tokens, cache: cache, rows: .all)
         let t2 = DispatchTime.now()
 
-        // 3.-4. Target distributions, then verification. Processors provisionally accept the draft
-        // tokens so row i sees x_1..x_{i-1}; they are rolled back before the real accepts below.
-        let processorCounts = sampler.processors.map { $0.acceptedCount }
-        var history = sequence
-        history.reserveCapacity(base + draft.count)
-        var targets: [TokenDistribution] = []
-        targets.reserveCapacity(draft.count + 1)
-        for i in 0...draft.count {
-            let p = try logits.values.withUnsafeBufferPointer { all in
-                try sampler.distribution(logits: UnsafeBufferPointer(rebasing: all[(i * logits.vocabSize)..<((i + 1) * logits.vocabSize)]),
-                                         history: history)
-            }
-            targets.append(p)
-            if i < draft.count {
-                history.append(draft.tokens[i])
-                sampler.accept(draft.tokens[i])
-            }
-        }
-        for (processor, count) in zip(sampler.processors, processorCounts) { processor.rollback(to: count) }
+        // 3.-4. Target distributions (row i sees x_1..x_{i-1}), then verification.
+        let targets = try StepSupport.targetDistributions(logits, rows: draft.count + 1, sampler: sampler,
+                                                          history: sequence) { draft.tokens[..<$0] }
 
         let accepted: Int
         var emitted: [Int32]

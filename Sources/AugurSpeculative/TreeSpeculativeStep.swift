@@ -59,13 +59,11 @@ public final class TreeSpeculativeStep: DecodeStep {
     public func advance(sequence: [Int32], cache: KVCache, sampler: Sampler, limit: Int) throws -> [Int32] {
         guard let last = sequence.last else { throw GenerationError.emptyPrompt }
         let base = cache.count
-        if !(committed.map { $0.count <= sequence.count && sequence[..<$0.count].elementsEqual($0) } ?? false) {
-            try beginGeneration(prompt: sequence, reusedPrefix: sequence.count)
-        }
+        if !StepSupport.continues(sequence, committed) { try beginGeneration(prompt: sequence, reusedPrefix: sequence.count) }
 
         // 1. Draft a tree (none when a single token is all the caller will use).
         let room = cache.capacity - cache.count
-        let size = limit > 1 ? policy.nextTreeSize(maximum: max(0, min(room - 1, TransformerModel.maxChunkRows - 1))) : 0
+        let size = limit > 1 ? policy.nextTreeSize(maximum: max(0, min(room - 1, model.maxTreeNodes - 1))) : 0
         let t0 = DispatchTime.now()
         let tree = size > 0 ? try drafter.draftTree(context: sequence, maxNodes: size) : nil
         let nodes = tree?.nodes ?? []
@@ -77,19 +75,8 @@ public final class TreeSpeculativeStep: DecodeStep {
         let t2 = DispatchTime.now()
 
         // 3. Target distributions along each node's path.
-        var targets: [TokenDistribution] = []
-        targets.reserveCapacity(nodes.count + 1)
-        for r in 0...nodes.count {
-            let path = r == 0 ? [] : tree!.tokens(to: r - 1)
-            let counts = sampler.processors.map { $0.acceptedCount }
-            for t in path { sampler.accept(t) }
-            let p = try logits.values.withUnsafeBufferPointer { all in
-                try sampler.distribution(logits: UnsafeBufferPointer(rebasing: all[(r * logits.vocabSize)..<((r + 1) * logits.vocabSize)]),
-                                         history: sequence + path)
-            }
-            for (processor, count) in zip(sampler.processors, counts) { processor.rollback(to: count) }
-            targets.append(p)
-        }
+        let targets = try StepSupport.targetDistributions(logits, rows: nodes.count + 1, sampler: sampler,
+                                                          history: sequence) { r in r == 0 ? [] : tree!.tokens(to: r - 1)[...] }
 
         // 4. Verify.
         var acceptedPath: [Int] = []

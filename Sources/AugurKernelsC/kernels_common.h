@@ -37,6 +37,27 @@ AUGUR_INLINE __m256i reduce8_epi32(__m256i v0, __m256i v1, __m256i v2, __m256i v
     return _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20), _mm256_permute2x128_si256(u0, u1, 0x31));
 }
 
+/// The 8 six-bit sub-block scales and mins of a Q4_K / Q5_K super-block from its 12 packed bytes at
+/// `p` (ggml get_scale_min_k4), one per byte in the low 8 bytes of *sc and *mn.
+AUGUR_INLINE void k4_scale_min_bytes(const uint8_t *p, __m128i *sc, __m128i *mn) {
+    uint32_t u0, u1, u2;
+    memcpy(&u0, p, 4);
+    memcpy(&u1, p + 4, 4);
+    memcpy(&u2, p + 8, 4);
+    const uint32_t sl = u0 & 0x3f3f3f3fu;
+    const uint32_t sh = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
+    const uint32_t ml = u1 & 0x3f3f3f3fu;
+    const uint32_t mh = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
+    *sc = _mm_set_epi32(0, 0, (int)sh, (int)sl);
+    *mn = _mm_set_epi32(0, 0, (int)mh, (int)ml);
+}
+
+/// Each of the 8 low bytes of `v` duplicated (bytes 0,0,1,1,…,7,7): per-sub-block values matched
+/// to per-16-element sums.
+AUGUR_INLINE __m128i dup8_epi8(__m128i v) {
+    return _mm_shuffle_epi8(v, _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
+}
+
 AUGUR_INLINE float fp16_to_f32(const void *p) {
     uint16_t h;
     memcpy(&h, p, 2);

@@ -72,7 +72,6 @@ void augur_group_q8_256(const int8_t *src, int8_t *dst, int K) {
 /// Grouped Q4_K weight row `b0` (nsb super-blocks) times activation rows m0..<m0+TM.
 AUGUR_INLINE void row_q4G(const int TM, const uint8_t *b0, int nsb, const augur_act *a, int m0, float *out, int ldy) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
-    const __m128i dupIdx = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     __m256 acc[GROUPED_MAXT];
     for (int t = 0; t < TM; t++) acc[t] = _mm256_setzero_ps();
     for (int sb = 0; sb < nsb; sb++) {
@@ -80,18 +79,13 @@ AUGUR_INLINE void row_q4G(const int TM, const uint8_t *b0, int nsb, const augur_
         _mm_prefetch((const char *)b + AUGUR_PF, _MM_HINT_T0);
         _mm_prefetch((const char *)b + AUGUR_PF + 64, _MM_HINT_T0);
         _mm_prefetch((const char *)b + AUGUR_PF + 128, _MM_HINT_T0);
-        uint32_t dd, u0, u1, u2;
+        uint32_t dd;
         memcpy(&dd, b, 4);
-        memcpy(&u0, b + 4, 4);
-        memcpy(&u1, b + 8, 4);
-        memcpy(&u2, b + 12, 4);
-        // Scales and mins (ggml get_scale_min_k4), each duplicated into int16 lanes 2l, 2l+1.
-        const uint32_t sl = u0 & 0x3f3f3f3fu;
-        const uint32_t sh = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
-        const uint32_t ml = u1 & 0x3f3f3f3fu;
-        const uint32_t mh = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
-        const __m256i sc16 = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(_mm_set_epi32(0, 0, (int)sh, (int)sl), dupIdx));
-        const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(_mm_set_epi32(0, 0, (int)mh, (int)ml), dupIdx));
+        // Scales and mins, each duplicated into int16 lanes 2l, 2l+1.
+        __m128i scs, mns;
+        k4_scale_min_bytes(b + 4, &scs, &mns);
+        const __m256i sc16 = _mm256_cvtepu8_epi16(dup8_epi8(scs));
+        const __m256i mins16 = _mm256_cvtepu8_epi16(dup8_epi8(mns));
         const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)dd));  // [d, dmin, 0, 0]
         const __m256 vd = _mm256_broadcastss_ps(dm);
         const __m256 vdminNeg = _mm256_set1_ps(-_mm_cvtss_f32(_mm_movehdup_ps(dm)));

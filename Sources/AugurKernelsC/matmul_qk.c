@@ -17,20 +17,12 @@ enum { T_Q4_K, T_Q5_K, T_Q6_K };
 /// Q4_K/Q5_K: 8 six-bit scales (each broadcast to 16 int16 lanes) and 8 six-bit mins (each
 /// duplicated, matching the 16 per-16 bsums) from the packed 12 bytes (ggml get_scale_min_k4).
 AUGUR_INLINE void k4_scales(const uint8_t *p, __m256i sc[8], __m256i *mins16) {
-    uint32_t u0, u1, u2;
-    memcpy(&u0, p, 4);
-    memcpy(&u1, p + 4, 4);
-    memcpy(&u2, p + 8, 4);
-    const uint32_t sl = u0 & 0x3f3f3f3fu;
-    const uint32_t sh = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
-    const uint32_t ml = u1 & 0x3f3f3f3fu;
-    const uint32_t mh = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
-    const __m256i scb = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)sh, (int)sl)));
+    __m128i scs, mns;
+    k4_scale_min_bytes(p, &scs, &mns);
+    const __m256i scb = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scs));
     for (int i = 0; i < 8; i++)
         sc[i] = _mm256_shuffle_epi8(scb, _mm256_set1_epi16((short)(((2 * i + 1) << 8) | (2 * i))));
-    __m128i mn = _mm_set_epi32(0, 0, (int)mh, (int)ml);
-    mn = _mm_shuffle_epi8(mn, _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
-    *mins16 = _mm256_cvtepu8_epi16(mn);
+    *mins16 = _mm256_cvtepu8_epi16(dup8_epi8(mns));
 }
 
 /// Applies one unpacked super-block to activation rows m0..<m0+TM (TM known at compile time, so

@@ -70,23 +70,17 @@ typedef struct {
 /// The scale part of a Q4_K super-block: u->s, `mins16` (each 6-bit min duplicated for the
 /// 16-element bsums), `vd` = d and `vdminNeg` = −dmin broadcast.
 AUGUR_INLINE void unpack_q4K_scales(const uint8_t *b, pair_block *u, __m256i *mins16, __m256 *vd, __m256 *vdminNeg) {
-    uint32_t dd, u0, u1, u2;
+    uint32_t dd;
     memcpy(&dd, b, 4);
-    memcpy(&u0, b + 4, 4);
-    memcpy(&u1, b + 8, 4);
-    memcpy(&u2, b + 12, 4);
-    const uint32_t sl = u0 & 0x3f3f3f3fu;
-    const uint32_t sh = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
+    __m128i scs, mns;
+    k4_scale_min_bytes(b + 4, &scs, &mns);
     // int16 scales 0..7 in both 128-bit lanes; pair c uses 32-bit lane c (scales 2c, 2c+1).
-    const __m256i scb = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)sh, (int)sl)));
+    const __m256i scb = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scs));
     u->s[0] = _mm256_shuffle_epi32(scb, 0x00);
     u->s[1] = _mm256_shuffle_epi32(scb, 0x55);
     u->s[2] = _mm256_shuffle_epi32(scb, 0xAA);
     u->s[3] = _mm256_shuffle_epi32(scb, 0xFF);
-    const uint32_t ml = u1 & 0x3f3f3f3fu;
-    const uint32_t mh = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
-    const __m128i dupIdx = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    *mins16 = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(_mm_set_epi32(0, 0, (int)mh, (int)ml), dupIdx));
+    *mins16 = _mm256_cvtepu8_epi16(dup8_epi8(mns));
     const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)dd));  // [d, dmin, 0, 0]
     *vd = _mm256_broadcastss_ps(dm);
     *vdminNeg = _mm256_set1_ps(-_mm_cvtss_f32(_mm_movehdup_ps(dm)));

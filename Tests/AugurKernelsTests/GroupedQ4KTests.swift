@@ -83,26 +83,10 @@ final class GroupedQ4KTests: XCTestCase {
     /// ±32·15·127/2 = ±30480 and must neither wrap nor saturate.
     func testExtremeQuantsDoNotOverflow() throws {
         let k = 512, n = 4
-        let w = OwnedMatrix(type: .q4_K, rows: n, cols: k) { p, count in
-            p.initializeMemory(as: UInt8.self, repeating: 0xFF, count: count)
-            for b in 0..<(count / 144) {
-                p.storeBytes(of: Float16(0.001).bitPattern, toByteOffset: b * 144, as: UInt16.self)
-                p.storeBytes(of: Float16(0.002).bitPattern, toByteOffset: b * 144 + 2, as: UInt16.self)
-            }
-        }
+        let w = OwnedMatrix.extremeK(.q4_K, rows: n, cols: k)
         let g = try XCTUnwrap(GroupedQ4KMatrix(w.matrix))
         let m = 8
-        var x = [Float](repeating: 0, count: m * k)
-        for i in 0..<m {
-            for j in 0..<k {
-                switch i % 4 {
-                case 0: x[i * k + j] = 1
-                case 1: x[i * k + j] = -1
-                case 2: x[i * k + j] = (j / 2) % 2 == 0 ? 1 : -1
-                default: x[i * k + j] = Float(j % 64) - 31.5
-                }
-            }
-        }
+        let x = extremeActivations(rows: m, cols: k)
         let ref = MatmulCheck.run(g.matrix, x, rows: m, backend: .reference)
         MatmulCheck.assertCloseToFloat(w.matrix, x, rows: m, ref, "extreme grouped reference vs fp32")
         for rows in [1, 5, 8] {

@@ -25,32 +25,9 @@ final class MatmulMultiRowTests: XCTestCase {
     func testExtremeQuantsDoNotSaturate() {
         for type in [GGMLType.q4_K, .q6_K] {
             let k = 512, n = 4
-            let w = OwnedMatrix(type: type, rows: n, cols: k) { p, count in
-                p.initializeMemory(as: UInt8.self, repeating: 0xFF, count: count)
-                for b in 0..<(count / type.typeSize) {
-                    let o = b * type.typeSize
-                    if type == .q6_K {
-                        for s in 0..<16 { p.storeBytes(of: Int8(s % 2 == 0 ? 127 : -128), toByteOffset: o + 192 + s, as: Int8.self) }
-                        p.storeBytes(of: Float16(0.001).bitPattern, toByteOffset: o + 208, as: UInt16.self)
-                    } else {
-                        p.storeBytes(of: Float16(0.001).bitPattern, toByteOffset: o, as: UInt16.self)
-                        p.storeBytes(of: Float16(0.002).bitPattern, toByteOffset: o + 2, as: UInt16.self)
-                    }
-                }
-            }
-            // Rows: all +1, all −1, alternating pairs of signs, and a ramp (quantized to ±127 at the peaks).
+            let w = OwnedMatrix.extremeK(type, rows: n, cols: k)
             let m = 8
-            var x = [Float](repeating: 0, count: m * k)
-            for i in 0..<m {
-                for j in 0..<k {
-                    switch i % 4 {
-                    case 0: x[i * k + j] = 1
-                    case 1: x[i * k + j] = -1
-                    case 2: x[i * k + j] = (j / 2) % 2 == 0 ? 1 : -1
-                    default: x[i * k + j] = Float(j % 64) - 31.5
-                    }
-                }
-            }
+            let x = extremeActivations(rows: m, cols: k)
             let ref = MatmulCheck.run(w.matrix, x, rows: m, backend: .reference)
             MatmulCheck.assertCloseToFloat(w.matrix, x, rows: m, ref, "\(type) extreme reference vs fp32")
             for rows in [5, 8] {

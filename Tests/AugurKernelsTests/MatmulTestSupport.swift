@@ -43,6 +43,43 @@ final class OwnedMatrix {
     }
 }
 
+extension OwnedMatrix {
+    /// Q4_K or Q6_K blocks with every quant at its maximum and the largest scales (Q6_K: ±127/−128
+    /// alternating), so integer partial sums reach their bounds.
+    static func extremeK(_ type: GGMLType, rows: Int, cols: Int) -> OwnedMatrix {
+        OwnedMatrix(type: type, rows: rows, cols: cols) { p, count in
+            p.initializeMemory(as: UInt8.self, repeating: 0xFF, count: count)
+            for b in 0..<(count / type.typeSize) {
+                let o = b * type.typeSize
+                if type == .q6_K {
+                    for s in 0..<16 { p.storeBytes(of: Int8(s % 2 == 0 ? 127 : -128), toByteOffset: o + 192 + s, as: Int8.self) }
+                    p.storeBytes(of: Float16(0.001).bitPattern, toByteOffset: o + 208, as: UInt16.self)
+                } else {
+                    p.storeBytes(of: Float16(0.001).bitPattern, toByteOffset: o, as: UInt16.self)
+                    p.storeBytes(of: Float16(0.002).bitPattern, toByteOffset: o + 2, as: UInt16.self)
+                }
+            }
+        }
+    }
+}
+
+/// Activation rows that quantize to ±127: all +1, all −1, alternating pairs of signs, and a ramp
+/// (±127 at the peaks), repeating.
+func extremeActivations(rows m: Int, cols k: Int) -> [Float] {
+    var x = [Float](repeating: 0, count: m * k)
+    for i in 0..<m {
+        for j in 0..<k {
+            switch i % 4 {
+            case 0: x[i * k + j] = 1
+            case 1: x[i * k + j] = -1
+            case 2: x[i * k + j] = (j / 2) % 2 == 0 ? 1 : -1
+            default: x[i * k + j] = Float(j % 64) - 31.5
+            }
+        }
+    }
+    return x
+}
+
 /// Random activations with a few outliers, as real hidden states have.
 func randomActivations(rows: Int, cols: Int, seed: UInt64) -> [Float] {
     var rng = SeededRandom(seed: seed)

@@ -1,5 +1,7 @@
 // AVX2 products of K-quant weights (Q4_K, Q5_K, Q6_K; 256-element super-blocks) with Q8 (256)
 // activations. Scalar twins: MatmulReferenceK.swift (bit-identical results).
+// Q4_K here is the stored layout; a model's Q4_K matrices are normally rearranged at load and take
+// matmul_q4k_grouped.c instead.
 // Q4_K / Q6_K go to matmul_qk_m1.c (M = 1; Q4_K also M = 2) and matmul_qk_mm.c (larger M); the general kernel here
 // serves Q5_K and is their fallback when the paired kernels cannot allocate their scratch.
 //

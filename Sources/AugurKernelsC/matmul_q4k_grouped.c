@@ -17,9 +17,6 @@
 #include "AugurKernelsC.h"
 #include "kernels_common.h"
 
-#ifndef AUGUR_PF
-#define AUGUR_PF 3072
-#endif
 /// Most activation rows per pass over a weight row. Up to 8 the int16 sums and accumulators stay in
 /// registers; 9 and 10 spill a little but one pass still beats two (M = 9, one thread, K = 1536:
 /// 26.6–27.0 ns per super-block against 31.6 as 5 + 4; M = 10: 31.3 against 34.7).
@@ -80,19 +77,14 @@ AUGUR_INLINE void row_q4G(const int TM, const uint8_t *b0, int nsb, const augur_
     for (int t = 0; t < TM; t++) acc[t] = _mm256_setzero_ps();
     for (int sb = 0; sb < nsb; sb++) {
         const uint8_t *b = b0 + (size_t)sb * 144;
-        _mm_prefetch((const char *)b + AUGUR_PF, _MM_HINT_T0);
-        _mm_prefetch((const char *)b + AUGUR_PF + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)b + AUGUR_PF + 128, _MM_HINT_T0);
-        uint32_t dd;
-        memcpy(&dd, b, 4);
+        prefetch_q4K(b);
         // Scales and mins, each duplicated into int16 lanes 2l, 2l+1.
         __m128i scs, mns;
         k4_scale_min_bytes(b + 4, &scs, &mns);
         const __m256i sc16 = _mm256_cvtepu8_epi16(dup8_epi8(scs));
         const __m256i mins16 = _mm256_cvtepu8_epi16(dup8_epi8(mns));
-        const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)dd));  // [d, dmin, 0, 0]
-        const __m256 vd = _mm256_broadcastss_ps(dm);
-        const __m256 vdminNeg = _mm256_set1_ps(-_mm_cvtss_f32(_mm_movehdup_ps(dm)));
+        __m256 vd, vdminNeg;
+        k4_d_dmin(b, &vd, &vdminNeg);
         __m256i p[GROUPED_MAXT];
         const int8_t *yb = a->gqs + (size_t)m0 * a->qsStride + (size_t)sb * 256;
         {

@@ -10,13 +10,6 @@
 #include "AugurKernelsC.h"
 #include "kernels_common.h"
 
-/// Software prefetch distance in bytes ahead of the super-block being read. The hardware
-/// prefetcher alone left the M = 1 kernels at ~13 GB/s on one thread; 2-4 KiB ahead gave 15-18 GB/s
-/// (1536→8960 Q4_K, 8960→1536 and 151936×1536 Q6_K, cold weights). Prefetches past the end of
-/// the tensor are harmless (they never fault).
-#ifndef AUGUR_PF
-#define AUGUR_PF 3072
-#endif
 /// Shuffle index broadcasting int16 element `i` (0..7 of a 128-bit lane) to all 16 lanes.
 #define SPLAT16(i) _mm256_set1_epi16((short)(((2 * (i) + 1) << 8) | (2 * (i))))
 /// The same for one 128-bit lane.
@@ -29,11 +22,7 @@ AUGUR_INLINE void mv_q4K(const int TM, const uint8_t *b0, int nsb, const augur_a
     for (int t = 0; t < TM; t++) acc[t] = _mm256_setzero_ps();
     for (int sb = 0; sb < nsb; sb++) {
         const uint8_t *b = b0 + (size_t)sb * 144;
-        _mm_prefetch((const char *)b + AUGUR_PF, _MM_HINT_T0);
-        _mm_prefetch((const char *)b + AUGUR_PF + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)b + AUGUR_PF + 128, _MM_HINT_T0);
-        uint32_t dd;
-        memcpy(&dd, b, 4);
+        prefetch_q4K(b);
         __m128i scs, mns;
         k4_scale_min_bytes(b + 4, &scs, &mns);
         const __m256i scb = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scs));
@@ -51,9 +40,8 @@ AUGUR_INLINE void mv_q4K(const int TM, const uint8_t *b0, int nsb, const augur_a
             }
         }
         const __m256i mins16 = _mm256_cvtepu8_epi16(dup8_epi8(mns));
-        const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)dd));  // [d, dmin, 0, 0]
-        const __m256 vd = _mm256_broadcastss_ps(dm);
-        const __m256 vdminNeg = _mm256_set1_ps(-_mm_cvtss_f32(_mm_movehdup_ps(dm)));
+        __m256 vd, vdminNeg;
+        k4_d_dmin(b, &vd, &vdminNeg);
         for (int t = 0; t < TM; t++) {
             const int m = m0 + t;
             const __m256i bs = _mm256_loadu_si256((const __m256i *)(a->bsums + (size_t)m * a->bsumStride + 16 * sb));

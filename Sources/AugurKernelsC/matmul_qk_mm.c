@@ -20,9 +20,6 @@
 #include "AugurKernelsC.h"
 #include "kernels_common.h"
 
-#ifndef AUGUR_PF
-#define AUGUR_PF 3072
-#endif
 /// Most activation rows per pass over a super-block: their int32 sums plus the weight pair and
 /// scales fill the 16 vector registers. M = 9 (8 drafted tokens) in one pass measured 5-7 %
 /// faster than 5 + 4.
@@ -70,8 +67,6 @@ typedef struct {
 /// The scale part of a Q4_K super-block: u->s, `mins16` (each 6-bit min duplicated for the
 /// 16-element bsums), `vd` = d and `vdminNeg` = −dmin broadcast.
 AUGUR_INLINE void unpack_q4K_scales(const uint8_t *b, pair_block *u, __m256i *mins16, __m256 *vd, __m256 *vdminNeg) {
-    uint32_t dd;
-    memcpy(&dd, b, 4);
     __m128i scs, mns;
     k4_scale_min_bytes(b + 4, &scs, &mns);
     // int16 scales 0..7 in both 128-bit lanes; pair c uses 32-bit lane c (scales 2c, 2c+1).
@@ -81,9 +76,7 @@ AUGUR_INLINE void unpack_q4K_scales(const uint8_t *b, pair_block *u, __m256i *mi
     u->s[2] = _mm256_shuffle_epi32(scb, 0xAA);
     u->s[3] = _mm256_shuffle_epi32(scb, 0xFF);
     *mins16 = _mm256_cvtepu8_epi16(dup8_epi8(mns));
-    const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)dd));  // [d, dmin, 0, 0]
-    *vd = _mm256_broadcastss_ps(dm);
-    *vdminNeg = _mm256_set1_ps(-_mm_cvtss_f32(_mm_movehdup_ps(dm)));
+    k4_d_dmin(b, vd, vdminNeg);
 }
 
 /// Unpacks a Q4_K super-block (quants and scales).
@@ -184,9 +177,7 @@ AUGUR_INLINE void pr_q4K(const int TM, const uint8_t *b0, int nsb, const augur_a
     for (int t = 0; t < TM; t++) acc[t] = _mm256_setzero_ps();
     for (int sb = 0; sb < nsb; sb++) {
         const uint8_t *b = b0 + (size_t)sb * 144;
-        _mm_prefetch((const char *)b + AUGUR_PF, _MM_HINT_T0);
-        _mm_prefetch((const char *)b + AUGUR_PF + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)b + AUGUR_PF + 128, _MM_HINT_T0);
+        prefetch_q4K(b);
         pair_block u;  // only the scales are filled in
         __m256i mins16;
         __m256 vd, vdminNeg;
@@ -313,9 +304,7 @@ int augur_mp_q4_K(const void *w, size_t rb, int r0, int r1, int K, const augur_a
         for (int m = 0; m < M; m++) acc[m] = _mm256_setzero_ps();
         for (int sb = 0; sb < nsb; sb++) {
             const uint8_t *b = row + (size_t)sb * 144;
-            _mm_prefetch((const char *)b + AUGUR_PF, _MM_HINT_T0);
-            _mm_prefetch((const char *)b + AUGUR_PF + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *)b + AUGUR_PF + 128, _MM_HINT_T0);
+            prefetch_q4K(b);
             pair_block u;
             __m256i mins16;
             __m256 vd, vdminNeg;

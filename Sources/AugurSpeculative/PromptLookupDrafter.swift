@@ -57,9 +57,9 @@ public final class PromptLookupDrafter: Drafter {
 
     /// The continuation of the latest earlier occurrence of the longest matching suffix n-gram.
     public func draft(context: [Int32], maxTokens: Int) -> Draft {
-        sync(context)
         let k = min(maxTokens, options.maxDraft)
-        // The latest occurrence only (one chain entry per n: a hash collision falls through to n − 1).
+        // The latest occurrence only (one chain entry per n: a hash collision falls through to n − 1);
+        // `occurrences` brings the index up to `context` first.
         guard k > 0, let (n, starts) = occurrences(context: context, limit: 1, scan: 1) else { return .empty }
         let from = starts[0] + n  // < indexed.count: only n-grams with a following token are indexed
         return Draft(tokens: Array(indexed[from..<min(from + k, indexed.count)]))

@@ -87,7 +87,7 @@ public enum Attention {
                 }
             }
         }
-        if tasks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: tasks, execute: work) }
+        WorkerPool.forEach(tasks, work)
     }
 
     /// One row × one KV head: the `group` query heads sharing it, with an online softmax per head.

@@ -1,11 +1,64 @@
 import AugurKernelsC
 import Dispatch
+import Foundation
+
+/// Runs the parts of a job on the calling thread and on persistent worker threads that poll for
+/// new work for ~2 ms after each job before they sleep (`worker_pool.c`). Between the ~100 matrix
+/// products of one forward the workers are still polling, so a product starts on every core at
+/// once, where `DispatchQueue.concurrentPerform` has to wake parked threads (futex wake-ups: a few
+/// µs of latency and scheduler work per product). One job runs at a time; a call made while
+/// another runs (another thread, or from inside a part) and a call with more parts than the pool
+/// has threads + 1 use `concurrentPerform` instead. Nothing is allocated per call.
+/// `AUGUR_GCD_THREADS=1` in the environment leaves the pool without workers (every job on
+/// `concurrentPerform`), to compare both in one build.
+public enum WorkerPool {
+    /// One worker per further core.
+    nonisolated(unsafe) private static let pool = augur_pool_create(
+        ProcessInfo.processInfo.environment["AUGUR_GCD_THREADS"] != nil
+            ? 0 : Int32(max(0, ProcessInfo.processInfo.activeProcessorCount - 1)))
+
+    /// Worker threads besides the caller.
+    public static var workerCount: Int { Int(augur_pool_workers(pool)) }
+
+    /// Calls `body(part)` for every part in `0..<parts`, concurrently, each exactly once; returns
+    /// when all have returned. Part 0 runs on the calling thread.
+    public static func run(parts: Int, _ body: (Int) -> Void) {
+        guard parts > 1 else {
+            if parts == 1 { body(0) }
+            return
+        }
+        let ran = withoutActuallyEscaping(body) { escapable -> Bool in
+            var job = escapable
+            return withUnsafeMutablePointer(to: &job) { jobPointer in
+                augur_pool_run(pool, Int32(parts), { context, part in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
+                }, jobPointer) != 0
+            }
+        }
+        if !ran { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+    }
+
+    /// Calls `body(i)` for every `i` in `0..<count`, handing indices one at a time to the caller
+    /// and every worker (like `concurrentPerform(iterations:)`, on the pool).
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        var next: Int32 = 0
+        withUnsafeMutablePointer(to: &next) { counter in
+            run(parts: min(count, workerCount + 1)) { _ in
+                while true {
+                    let i = Int(augur_atomic_fetch_add(counter, 1))
+                    if i >= count { break }
+                    body(i)
+                }
+            }
+        }
+    }
+}
 
 /// Splits output rows of a matrix product over worker threads.
 ///
-/// Uses `DispatchQueue.concurrentPerform` (its worker threads persist; ~1 µs per call on this
-/// machine kind) with `threads` workers that take chunks of rows from a shared atomic counter, so
-/// a worker slowed by other load simply takes fewer chunks. Nothing is allocated per call.
+/// Runs on ``WorkerPool`` with `threads` participants that take chunks of rows from a shared
+/// atomic counter, so a thread slowed by other load simply takes fewer chunks. Nothing is
+/// allocated per call.
 enum ParallelRows {
     /// Rows per chunk: about 8 chunks per thread, at least 16 rows, a multiple of 4.
     static func chunkSize(rows n: Int, threads: Int) -> Int {
@@ -26,7 +79,7 @@ enum ParallelRows {
         }
         var next: Int32 = 0
         withUnsafeMutablePointer(to: &next) { counter in
-            DispatchQueue.concurrentPerform(iterations: t) { worker in
+            WorkerPool.run(parts: t) { worker in
                 while true {
                     let c = Int(augur_atomic_fetch_add(counter, 1))
                     if c >= chunks { break }
@@ -68,7 +121,7 @@ enum ParallelRows {
                 }
                 var next: Int32 = 0
                 withUnsafeMutablePointer(to: &next) { counter in
-                    DispatchQueue.concurrentPerform(iterations: t) { _ in
+                    WorkerPool.run(parts: t) { _ in
                         while true {
                             let c = Int(augur_atomic_fetch_add(counter, 1))
                             if c >= chunks { break }

@@ -89,4 +89,18 @@ uint64_t augur_stream_read(const void *p, size_t bytes);
 /// Atomic fetch-and-add used to hand out row chunks to worker threads.
 int augur_atomic_fetch_add(int *p, int v);
 
+/// Persistent worker threads (worker_pool.c): between jobs each polls for ~2 ms, then sleeps.
+typedef struct augur_pool augur_pool;
+/// One part of a job: `part` is in 0..<parts, each called exactly once per job.
+typedef void (*augur_task_fn)(void *ctx, int part);
+/// Starts `workers` threads (fewer if the system refuses some; see augur_pool_workers). The pool
+/// lives as long as the process. NULL if out of memory.
+augur_pool *augur_pool_create(int workers);
+/// Threads the pool got.
+int augur_pool_workers(const augur_pool *pool);
+/// Runs fn(ctx, 0) on the calling thread and fn(ctx, k) for 0 < k < parts on workers, and
+/// returns 1 when all are done. Returns 0 without calling anything when parts - 1 exceeds the
+/// workers or another job is running (the caller then runs the job some other way).
+int augur_pool_run(augur_pool *pool, int parts, augur_task_fn fn, void *ctx);
+
 #endif

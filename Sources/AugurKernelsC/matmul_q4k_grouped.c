@@ -123,21 +123,33 @@ AUGUR_INLINE void row_q4G(const int TM, const uint8_t *b0, int nsb, const augur_
 
 #define GROUPED_CASE(TM) case TM: row_q4G(TM, row, nsb, a, m0, y + (size_t)m0 * ldy + r, ldy); break;
 
+/// Weight rows taken together when M needs several passes: each pass's activation rows (10 × K
+/// bytes) are then read from L1/L2 for the whole block, where one weight row at a time read all M
+/// rows (M × K bytes: 573 KB for a 64-row prefill chunk of K = 8960, more than L2) per weight row.
+#ifndef GROUPED_ROW_BLOCK
+#define GROUPED_ROW_BLOCK 16
+#endif
+
 void augur_mm_q4_K_grouped(const void *w, size_t rb, int r0, int r1, int K, const augur_act *a, int M, float *y, int ldy) {
     const int nsb = K / 256;
     const int passes = (M + GROUPED_MAXT - 1) / GROUPED_MAXT;
-    for (int r = r0; r < r1; r++) {
-        const uint8_t *row = (const uint8_t *)w + (size_t)r * rb;
-        // Passes as even as possible (M = 17: 9 + 8); the weight row stays in L1 between passes.
+    const int block = passes > 1 ? GROUPED_ROW_BLOCK : 1;
+    for (int rb0 = r0; rb0 < r1; rb0 += block) {
+        const int rb1 = rb0 + block < r1 ? rb0 + block : r1;
+        // Passes as even as possible (M = 17: 9 + 8); the block's weight rows stay in L1/L2 between
+        // passes. Every (row, pass) product is computed as it would be alone: same results.
         for (int p = 0, m0 = 0; p < passes; p++) {
             const int tm = M / passes + (p < M % passes);
-            switch (tm) {
-            GROUPED_CASE(1) GROUPED_CASE(2) GROUPED_CASE(3) GROUPED_CASE(4)
-            GROUPED_CASE(5) GROUPED_CASE(6) GROUPED_CASE(7)
+            for (int r = rb0; r < rb1; r++) {
+                const uint8_t *row = (const uint8_t *)w + (size_t)r * rb;
+                switch (tm) {
+                GROUPED_CASE(1) GROUPED_CASE(2) GROUPED_CASE(3) GROUPED_CASE(4)
+                GROUPED_CASE(5) GROUPED_CASE(6) GROUPED_CASE(7)
 #if GROUPED_MAXT > 8
-            GROUPED_CASE(8) GROUPED_CASE(9)
+                GROUPED_CASE(8) GROUPED_CASE(9)
 #endif
-            default: row_q4G(GROUPED_MAXT, row, nsb, a, m0, y + (size_t)m0 * ldy + r, ldy); break;
+                default: row_q4G(GROUPED_MAXT, row, nsb, a, m0, y + (size_t)m0 * ldy + r, ldy); break;
+                }
             }
             m0 += tm;
         }

@@ -5,12 +5,12 @@ import Foundation
 /// Runs the parts of a job on the calling thread and on persistent worker threads that poll for
 /// new work for ~2 ms after each job before they sleep (`worker_pool.c`). Between the ~100 matrix
 /// products of one forward the workers are still polling, so a product starts on every core at
-/// once, where `DispatchQueue.concurrentPerform` has to wake parked threads (futex wake-ups: a few
-/// µs of latency and scheduler work per product). One job runs at a time; a call made while
-/// another runs (another thread, or from inside a part) and a call with more parts than the pool
-/// has threads + 1 use `concurrentPerform` instead. Nothing is allocated per call.
-/// `AUGUR_GCD_THREADS=1` in the environment leaves the pool without workers (every job on
-/// `concurrentPerform`), to compare both in one build.
+/// once, where `DispatchQueue.concurrentPerform` has to wake parked threads (futex wake-ups:
+/// ~20–40 µs of latency and scheduler work per product, ~6 ms of a 1.5B decode step). One job
+/// runs at a time; a call made while another runs (another thread, or from inside a part) and a
+/// call with more parts than the pool has threads + 1 use `concurrentPerform` instead. Nothing is
+/// allocated per call. `AUGUR_GCD_THREADS=1` in the environment leaves the pool without workers
+/// (every job on `concurrentPerform`), to compare both in one build.
 public enum WorkerPool {
     /// One worker per further core.
     nonisolated(unsafe) private static let pool = augur_pool_create(

@@ -1,12 +1,12 @@
 // Persistent worker threads that spin briefly between jobs, then sleep.
 //
-// A decode step of a small model is ~100 matrix products of 10-200 µs each. Handing each to
-// sleeping threads (a futex wake-up per product, as GCD's concurrentPerform does after its
-// threads park) costs several µs of latency per product plus scheduler work on both cores; on
-// the 0.5B draft that was ~1/4 of its step. Here a worker that finished a job polls the job
-// counter for up to ~2 ms (the gap between two products of one forward is a few µs), and only
-// then waits on a condition variable. The caller always runs part 0 itself; every worker
-// acknowledges every job (those without a part at once), so a job's fields are never read late.
+// A decode step is ~100-170 matrix products and attention calls of 10-500 µs each. Handing each
+// to parked threads (a futex wake-up per call, as GCD's concurrentPerform does) cost ~20-40 µs per
+// call here, latency plus scheduler work on both cores: ~1/6 of a 0.5B step, ~6 ms of a 1.5B one.
+// Here a worker that finished a job polls the job counter for up to ~2 ms (the gap between two
+// products of one forward is a few µs), and only then waits on a condition variable. The caller
+// always runs part 0 itself; every worker acknowledges every job (those without a part at once),
+// so a job's fields are never read late.
 
 #include "AugurKernelsC.h"
 #include <immintrin.h>

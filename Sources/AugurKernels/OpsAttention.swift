@@ -87,7 +87,7 @@ public enum Attention {
                 }
             }
         }
-        WorkerPool.forEach(tasks, work)
+        WorkerPool.forEach(tasks) { t, _ in work(t) }
     }
 
     /// One row × one KV head: the `group` query heads sharing it, with an online softmax per head.

@@ -38,16 +38,18 @@ public enum WorkerPool {
         if !ran { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
     }
 
-    /// Calls `body(i)` for every `i` in `0..<count`, handing indices one at a time to the caller
-    /// and every worker (like `concurrentPerform(iterations:)`, on the pool).
-    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+    /// Calls `body(i, part)` for every `i` in `0..<count`, handing indices one at a time to `parts`
+    /// participants (the caller and pool workers; default one per core), so a participant slowed by
+    /// other load simply takes fewer; `part` is the participant's index in `0..<parts`, never shared
+    /// by two concurrent calls.
+    public static func forEach(_ count: Int, parts: Int? = nil, _ body: (_ index: Int, _ part: Int) -> Void) {
         var next: Int32 = 0
         withUnsafeMutablePointer(to: &next) { counter in
-            run(parts: min(count, workerCount + 1)) { _ in
+            run(parts: min(count, parts ?? workerCount + 1)) { part in
                 while true {
                     let i = Int(augur_atomic_fetch_add(counter, 1))
                     if i >= count { break }
-                    body(i)
+                    body(i, part)
                 }
             }
         }
@@ -56,9 +58,8 @@ public enum WorkerPool {
 
 /// Splits output rows of a matrix product over worker threads.
 ///
-/// Runs on ``WorkerPool`` with `threads` participants that take chunks of rows from a shared
-/// atomic counter, so a thread slowed by other load simply takes fewer chunks. Nothing is
-/// allocated per call.
+/// Hands chunks of rows to `threads` participants with ``WorkerPool/forEach(_:parts:_:)``.
+/// Nothing is allocated per call.
 enum ParallelRows {
     /// Rows per chunk: about 8 chunks per thread, at least 16 rows, a multiple of 4.
     static func chunkSize(rows n: Int, threads: Int) -> Int {
@@ -77,16 +78,7 @@ enum ParallelRows {
             body(0, n, 0)
             return
         }
-        var next: Int32 = 0
-        withUnsafeMutablePointer(to: &next) { counter in
-            WorkerPool.run(parts: t) { worker in
-                while true {
-                    let c = Int(augur_atomic_fetch_add(counter, 1))
-                    if c >= chunks { break }
-                    body(c * chunk, min(n, (c + 1) * chunk), worker)
-                }
-            }
-        }
+        WorkerPool.forEach(chunks, parts: t) { c, worker in body(c * chunk, min(n, (c + 1) * chunk), worker) }
     }
 
     /// Most segments ``run(segmentCount:rows:threads:_:)`` takes.
@@ -114,21 +106,7 @@ enum ParallelRows {
                     let r0 = (c - start[s]) * chunkRows[s]
                     body(s, r0, min(rows(s), r0 + chunkRows[s]))
                 }
-                let t = min(threads, chunks)
-                if t <= 1 {
-                    for c in 0..<chunks { claim(c) }
-                    return
-                }
-                var next: Int32 = 0
-                withUnsafeMutablePointer(to: &next) { counter in
-                    WorkerPool.run(parts: t) { _ in
-                        while true {
-                            let c = Int(augur_atomic_fetch_add(counter, 1))
-                            if c >= chunks { break }
-                            claim(c)
-                        }
-                    }
-                }
+                WorkerPool.forEach(chunks, parts: min(threads, chunks)) { c, _ in claim(c) }
             }
         }
     }

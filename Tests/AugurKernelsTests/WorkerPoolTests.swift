@@ -90,7 +90,10 @@ final class WorkerPoolTests: XCTestCase {
     func testForEachVisitsEveryIndexOnce() {
         for count in [0, 1, 2, 3, 7, 100, 1000] {
             let counts = Counts(count)
-            WorkerPool.forEach(count) { counts.hit($0) }
+            WorkerPool.forEach(count) { i, part in
+                XCTAssertLessThan(part, WorkerPool.workerCount + 1)
+                counts.hit(i)
+            }
             XCTAssertEqual(counts.values, Array(repeating: 1, count: count), "count \(count)")
         }
     }

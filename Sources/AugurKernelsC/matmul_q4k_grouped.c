@@ -123,9 +123,10 @@ AUGUR_INLINE void row_q4G(const int TM, const uint8_t *b0, int nsb, const augur_
 
 #define GROUPED_CASE(TM) case TM: row_q4G(TM, row, nsb, a, m0, y + (size_t)m0 * ldy + r, ldy); break;
 
-/// Weight rows taken together when M needs several passes: each pass's activation rows (10 × K
+/// Weight rows taken together: when M needs several passes, each pass's activation rows (10 × K
 /// bytes) are then read from L1/L2 for the whole block, where one weight row at a time read all M
 /// rows (M × K bytes: 573 KB for a 64-row prefill chunk of K = 8960, more than L2) per weight row.
+/// With one pass the order is the plain row order.
 #ifndef GROUPED_ROW_BLOCK
 #define GROUPED_ROW_BLOCK 16
 #endif
@@ -133,9 +134,8 @@ AUGUR_INLINE void row_q4G(const int TM, const uint8_t *b0, int nsb, const augur_
 void augur_mm_q4_K_grouped(const void *w, size_t rb, int r0, int r1, int K, const augur_act *a, int M, float *y, int ldy) {
     const int nsb = K / 256;
     const int passes = (M + GROUPED_MAXT - 1) / GROUPED_MAXT;
-    const int block = passes > 1 ? GROUPED_ROW_BLOCK : 1;
-    for (int rb0 = r0; rb0 < r1; rb0 += block) {
-        const int rb1 = rb0 + block < r1 ? rb0 + block : r1;
+    for (int rb0 = r0; rb0 < r1; rb0 += GROUPED_ROW_BLOCK) {
+        const int rb1 = rb0 + GROUPED_ROW_BLOCK < r1 ? rb0 + GROUPED_ROW_BLOCK : r1;
         // Passes as even as possible (M = 17: 9 + 8); the block's weight rows stay in L1/L2 between
         // passes. Every (row, pass) product is computed as it would be alone: same results.
         for (int p = 0, m0 = 0; p < passes; p++) {
